@@ -1,0 +1,3 @@
+export * from './certificates.js'
+export * from './inspect.js'
+export * from './tls-crypt.js'

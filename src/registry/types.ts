@@ -1,0 +1,50 @@
+/** The Service in a provider cluster that backs an exposed service. */
+export interface ClientService {
+  name: string
+  namespace: string
+  port: number
+}
+
+/**
+ * One exposed service, in the original Helm chart's `services:` shape.
+ * `name:port` is what consumers dial; `internalPort` is unique per exposed
+ * service and carries it across the tunnel.
+ */
+export interface ExposedService {
+  name: string
+  port: number
+  internalPort: number
+  clientService: ClientService
+  /** Clients that serve it; absent means every registered client. */
+  clients?: string[]
+}
+
+/** A gateway client (one per provider cluster). */
+export interface RegisteredClient {
+  /** Also the certificate's CN and the client-config-dir key. */
+  name: string
+  /** Fixed address inside the tunnel network, e.g. 10.8.0.10. */
+  tunnelIP: string
+  /** Hex serial of the certificate the client currently holds. */
+  serial: string
+  /** ISO 8601. */
+  notAfter: string
+  /** Kubeconfig context last used to reach it: a hint, never authoritative. */
+  context?: string
+}
+
+export interface RevokedCertificate {
+  serial: string
+  /** CN of the revoked certificate, for humans. */
+  commonName: string
+  revokedAt: string
+}
+
+/** The single source of truth, kept in a ConfigMap in the server namespace. */
+export interface Registry {
+  services: ExposedService[]
+  clients: RegisteredClient[]
+  revoked: RevokedCertificate[]
+}
+
+export const emptyRegistry = (): Registry => ({services: [], clients: [], revoked: []})
