@@ -1,0 +1,3 @@
+export * from './allocate.js'
+export * from './types.js'
+export * from './validate.js'
