@@ -2,7 +2,9 @@ import {Command, Interfaces} from '@oclif/core'
 
 import {SvcgwError} from './errors.js'
 import {kubeFlags, outputFlags} from './flags/index.js'
+import {Home, resolveNamespace} from './gateway/home.js'
 import {errColour} from './ui/colour.js'
+import {Reporter} from './ui/reporter.js'
 import {formatObjects, formatStructured, OutputFormat} from './ui/output.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<typeof outputFlags & T['flags']>
@@ -20,11 +22,13 @@ export abstract class SvcgwCommand<T extends typeof Command> extends Command {
 
   protected flags!: BaseFlags<T>
   protected args!: BaseArgs<T>
+  /** Every positional argument, for commands that take a list. */
+  protected positionals: string[] = []
 
   override async init(): Promise<void> {
     await super.init()
     const ctor = this.ctor as typeof SvcgwCommand
-    const {args, flags} = await this.parse({
+    const {args, argv, flags} = await this.parse({
       flags: ctor.flags,
       baseFlags: ctor.baseFlags,
       args: ctor.args,
@@ -32,6 +36,7 @@ export abstract class SvcgwCommand<T extends typeof Command> extends Command {
     })
     this.flags = flags as BaseFlags<T>
     this.args = args as BaseArgs<T>
+    this.positionals = argv as string[]
   }
 
   protected get format(): OutputFormat {
@@ -82,4 +87,33 @@ export abstract class SvcgwCommand<T extends typeof Command> extends Command {
 export abstract class ClusterCommand<T extends typeof Command> extends SvcgwCommand<T> {
   static override baseFlags: Interfaces.FlagInput = kubeFlags
   declare protected flags: ClusterFlags<T>
+
+  protected get reporter(): Reporter {
+    return {
+      step: (message) => this.progress(message),
+      warn: (message) => process.stderr.write(`${errColour.yellow('warning:')} ${message}\n`),
+    }
+  }
+
+  /** The server (home) side: --context, or the current context, and the gateway namespace. */
+  protected async home(): Promise<Home> {
+    const {openCluster} = await import('./kube/contexts.js')
+    const cluster = openCluster({kubeconfig: this.flags.kubeconfig}, this.flags.context)
+    return new Home(cluster, resolveNamespace(this.flags.namespace, cluster))
+  }
+
+  /** Provider contexts from --to; without it, a picker on a TTY, else an error naming the flag. */
+  protected async providerContexts(flag = 'to'): Promise<string[]> {
+    const given = (this.flags as Record<string, unknown>)[flag] as string[] | undefined
+    if (given && given.length > 0) return [...new Set(given)]
+    const {contextNames} = await import('./kube/contexts.js')
+    const {pickContexts} = await import('./ui/prompts.js')
+    return pickContexts(contextNames({kubeconfig: this.flags.kubeconfig}), {yes: this.flags.yes, flag: `--${flag}`})
+  }
+
+  /** Asks before a destructive action; --yes skips, no TTY without --yes fails. */
+  protected async confirm(question: string): Promise<void> {
+    const {confirmOrFail} = await import('./ui/prompts.js')
+    await confirmOrFail(question, {yes: this.flags.yes})
+  }
 }

@@ -31,6 +31,10 @@ export interface RegisteredClient {
   notAfter: string
   /** Kubeconfig context last used to reach it: a hint, never authoritative. */
   context?: string
+  /** Namespace of the client in its provider cluster. */
+  namespace?: string
+  /** Server address and port the client dials, as discovered at install. */
+  endpoint?: string
 }
 
 export interface RevokedCertificate {

@@ -1,0 +1,69 @@
+import {Args, Flags} from '@oclif/core'
+
+import {ClusterCommand} from '../base-command.js'
+import {usageError} from '../errors.js'
+import {port} from '../flags/index.js'
+import type {ExposeRequest} from '../gateway/expose.js'
+
+export default class Expose extends ClusterCommand<typeof Expose> {
+  static override summary = 'Expose a Service of the provider clusters as a local Service here.'
+  static override description = `Checks that the Service and port exist in each provider, allocates an internalPort, records it in the registry and updates the server and every client; their proxies reload in place, so no tunnel drops.
+-f accepts the original Helm chart's values.yaml (its services: list).`
+  static override examples = [
+    '<%= config.bin %> expose nginx --port 80',
+    '<%= config.bin %> expose api --port 8080 --service-namespace shop --as shop-api --local-port 80',
+    '<%= config.bin %> expose db --port 5432 --to ctx-b',
+    '<%= config.bin %> expose -f values.yaml',
+  ]
+  static override args = {
+    service: Args.string({description: 'Name of the Service in the provider clusters.'}),
+  }
+  static override flags = {
+    port: port({char: 'p', description: 'Port of the Service in the providers.'}),
+    'service-namespace': Flags.string({description: 'Namespace of the Service in the providers.', default: 'default'}),
+    as: Flags.string({description: 'Name of the local Service (default: the Service name).'}),
+    'local-port': port({description: 'Port of the local Service (default: --port).'}),
+    to: Flags.string({description: 'Serve it only from the clients of these contexts (repeatable; default: every client).', multiple: true}),
+    filename: Flags.string({char: 'f', description: "The original chart's values.yaml, or a services: list ('-' for stdin).", exclusive: ['service', 'port', 'as', 'local-port']}),
+  }
+
+  async run(): Promise<unknown> {
+    const home = await this.home()
+    const {exposeServices, servingClientNames} = await import('../gateway/expose.js')
+    let requests: ExposeRequest[]
+    if (this.flags.filename) {
+      const {readChartServices} = await import('../gateway/values-file.js')
+      requests = readChartServices(this.flags.filename)
+    } else {
+      const service = this.args.service ?? (await this.pickService(home))
+      if (this.flags.port === undefined) throw usageError('missing --port', 'pass --port with the port of the Service in the providers')
+      const clients = this.flags.to ? await servingClientNames(home, this.flags.to) : undefined
+      requests = [
+        {
+          name: this.flags.as ?? service,
+          port: this.flags['local-port'] ?? this.flags.port,
+          clientService: {name: service, namespace: this.flags['service-namespace'], port: this.flags.port},
+          ...(clients ? {clients} : {}),
+        },
+      ]
+    }
+    if (this.flags['dry-run']) {
+      const {planExpose} = await import('../gateway/expose.js')
+      const objects = await planExpose(home, requests)
+      this.emitObjects(objects, () => objects.map((o) => `${o.kind.toLowerCase()}/${o.metadata.name} configured (dry run)`).join('\n'))
+      return objects
+    }
+    const result = await exposeServices(home, requests, this.flags.kubeconfig, this.reporter)
+    return this.emit(result, (r) => r.summary)
+  }
+
+  private async pickService(home: import('../gateway/home.js').Home): Promise<string> {
+    const {listProviderServices} = await import('../gateway/expose.js')
+    const {pickOne} = await import('../ui/prompts.js')
+    const missing = 'no Service named: pass the Service name, e.g. "kubectl svcgw expose nginx --port 80"'
+    const {canPrompt} = await import('../ui/prompts.js')
+    if (!canPrompt(this.flags.yes)) throw usageError(missing.split(':')[0], missing.split(': ')[1])
+    const choices = await listProviderServices(home, this.flags['service-namespace'], this.flags.kubeconfig)
+    return pickOne(`Service in namespace ${this.flags['service-namespace']}`, choices, {yes: this.flags.yes, missing})
+  }
+}

@@ -1,0 +1,45 @@
+import {Flags} from '@oclif/core'
+
+import {port} from './index.js'
+
+const positiveDays = Flags.custom<number>({
+  parse: async (input) => {
+    const value = Number(input)
+    if (!Number.isInteger(value) || value < 1 || value > 36_500) {
+      const {usageError} = await import('../errors.js')
+      throw usageError(`invalid number of days "${input}"`, 'use a whole number from 1 to 36500')
+    }
+    return value
+  },
+})
+
+/** Certificate lifetimes, shared by every command that issues certificates. */
+export const validityFlags = {
+  'cert-days': positiveDays({description: 'Validity of issued server and client certificates, in days.', default: 1095}),
+}
+
+export const caValidityFlags = {
+  'ca-days': positiveDays({description: 'Validity of the CA certificate, in days.', default: 3650}),
+}
+
+/** Flags that shape the server; stored with the registry so later commands reuse them. */
+export const serverSettingFlags = {
+  'service-type': Flags.option({
+    options: ['LoadBalancer', 'NodePort', 'ClusterIP'] as const,
+    default: 'LoadBalancer' as const,
+    description: 'Type of the Service that exposes the tunnel endpoint to clients.',
+  })(),
+  address: Flags.string({
+    description: 'Public address (host or IP) clients dial, instead of the one discovered from the Service.',
+  }),
+  proto: Flags.option({options: ['tcp', 'udp'] as const, default: 'tcp' as const, description: 'Tunnel transport.'})(),
+  port: port({description: 'Tunnel port of the server.', default: 1194}),
+  'node-port': port({description: 'Fixed nodePort when --service-type NodePort.'}),
+  'tunnel-network': Flags.string({
+    description: 'IPv4 network inside the tunnel (never routed into either cluster).',
+    default: '10.8.0.0/24',
+  }),
+  'cluster-domain': Flags.string({description: "Provider clusters' DNS domain.", default: 'cluster.local'}),
+  'openvpn-image': Flags.string({description: 'Image that runs OpenVPN (default: see README).'}),
+  'haproxy-image': Flags.string({description: 'Image that runs HAProxy (default: see README).'}),
+}

@@ -1,0 +1,52 @@
+import {V1Secret} from '@kubernetes/client-node'
+
+import {notFoundError} from '../errors.js'
+import {Cluster} from '../kube/cluster.js'
+import {KeyPair} from '../pki/certificates.js'
+import {names, secretKeys} from '../render/names.js'
+import {ServerSecrets} from '../render/server.js'
+
+const decode = (secret: V1Secret | undefined, key: string): string | undefined => {
+  const value = secret?.data?.[key]
+  return value === undefined ? undefined : Buffer.from(value, 'base64').toString('utf8')
+}
+
+async function readSecret(cluster: Cluster, namespace: string, name: string): Promise<V1Secret | undefined> {
+  return cluster.read<V1Secret>({apiVersion: 'v1', kind: 'Secret', metadata: {name, namespace}})
+}
+
+/** The server's key material as stored, or undefined for a first install. */
+export async function readServerSecrets(cluster: Cluster, namespace: string): Promise<ServerSecrets | undefined> {
+  const [ca, server, tlsCrypt] = await Promise.all([
+    readSecret(cluster, namespace, names.ca),
+    readSecret(cluster, namespace, names.serverCertificates),
+    readSecret(cluster, namespace, names.tlsCrypt),
+  ])
+  const caPair = pair(ca)
+  const serverPair = pair(server)
+  const key = decode(tlsCrypt, secretKeys.tlsCrypt)
+  if (!caPair || !serverPair || !key) return undefined
+  return {ca: caPair, server: serverPair, tlsCrypt: key}
+}
+
+export async function requireServerSecrets(cluster: Cluster, namespace: string): Promise<ServerSecrets> {
+  const secrets = await readServerSecrets(cluster, namespace)
+  if (!secrets) {
+    throw notFoundError(
+      `the gateway's CA or server certificate is missing in namespace "${namespace}" of context "${cluster.context}"`,
+      'run "kubectl svcgw server install" to create them',
+    )
+  }
+  return secrets
+}
+
+/** A client's certificate and key as its provider holds them. */
+export async function readClientKeyPair(cluster: Cluster, namespace: string): Promise<KeyPair | undefined> {
+  return pair(await readSecret(cluster, namespace, names.clientCertificates))
+}
+
+function pair(secret: V1Secret | undefined): KeyPair | undefined {
+  const cert = decode(secret, secretKeys.cert)
+  const key = decode(secret, secretKeys.key)
+  return cert && key ? {cert, key} : undefined
+}

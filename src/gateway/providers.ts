@@ -1,0 +1,66 @@
+import {usageError} from '../errors.js'
+import {Cluster} from '../kube/cluster.js'
+import {openCluster} from '../kube/contexts.js'
+import {RegisteredClient} from '../registry/types.js'
+import {DEFAULT_NAMESPACE} from '../render/names.js'
+import {validateClientName} from '../registry/validate.js'
+import {Home} from './home.js'
+
+/** A provider cluster as one client sees it. */
+export interface Provider {
+  cluster: Cluster
+  clientName: string
+  namespace: string
+}
+
+/** Context names often hold characters a CN and object name cannot: "arn:aws:…/prod" → "prod". */
+export function clientNameFromContext(context: string): string {
+  const tail = context.split(/[/:@]/).filter(Boolean).pop() ?? context
+  const name = tail
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 40)
+    .replace(/-+$/, '')
+  return name || 'client'
+}
+
+export interface ProviderFlags {
+  kubeconfig?: string
+  name?: string
+  'client-namespace'?: string
+}
+
+/** Opens each --to context and decides the client's name and namespace there. */
+export function openProviders(home: Home, contexts: string[], flags: ProviderFlags): Provider[] {
+  if (flags.name && contexts.length > 1) {
+    throw usageError('--name names one client but several --to contexts were given', 'install them one at a time, or drop --name')
+  }
+  const providers = contexts.map((context) => {
+    const cluster = openCluster({kubeconfig: flags.kubeconfig}, context)
+    const clientName = flags.name ?? clientNameFromContext(context)
+    validateClientName(clientName)
+    const namespace = flags['client-namespace'] ?? cluster.contextNamespace ?? DEFAULT_NAMESPACE
+    if (cluster.server === home.cluster.server && namespace === home.namespace) {
+      throw usageError(
+        `context "${context}" is the server's cluster and namespace "${namespace}" is the server's`,
+        'pass --client-namespace with another namespace',
+      )
+    }
+    return {cluster, clientName, namespace}
+  })
+  const seen = new Set<string>()
+  for (const p of providers) {
+    if (seen.has(p.clientName)) throw usageError(`two contexts give the client name "${p.clientName}"`, 'install one of them with --name')
+    seen.add(p.clientName)
+  }
+  return providers
+}
+
+/** Re-opens a registered client's provider through its context hint (or an explicit context). */
+export function providerOf(client: RegisteredClient & {namespace?: string}, kubeconfig: string | undefined, context?: string): Provider {
+  const ctx = context ?? client.context
+  if (!ctx) throw usageError(`client "${client.name}" has no known context`, 'pass --to CONTEXT')
+  const cluster = openCluster({kubeconfig}, ctx)
+  return {cluster, clientName: client.name, namespace: client.namespace ?? cluster.contextNamespace ?? DEFAULT_NAMESPACE}
+}

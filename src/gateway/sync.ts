@@ -1,0 +1,54 @@
+import {applyAll, AppliedSet} from '../kube/apply-all.js'
+import {Registry} from '../registry/types.js'
+import {names} from '../render/names.js'
+import {renderClientProxyConfig} from '../render/client.js'
+import {EXPOSED_LABEL, renderServer, ServerSecrets} from '../render/server.js'
+import {ServerSettings} from '../render/settings.js'
+import {Reporter} from '../ui/reporter.js'
+import {Home} from './home.js'
+import {Provider} from './providers.js'
+
+/**
+ * Re-renders the server side from the registry and applies it. Only what
+ * changed changes: HAProxy reloads in place, the client-config-dir and
+ * revocation list are read per connection, so no tunnel drops.
+ */
+export async function syncServer(
+  home: Home,
+  registry: Registry,
+  settings: ServerSettings,
+  secrets: ServerSecrets,
+  reporter: Reporter,
+  applied: AppliedSet = {cluster: home.cluster, created: []},
+): Promise<void> {
+  const objects = renderServer(registry, secrets, settings, home.namespace).filter(
+    (o) => o.kind !== 'Namespace' && o.metadata.name !== names.registry,
+  )
+  await applyAll(home.cluster, objects, reporter, applied)
+  await pruneExposedServices(home, new Set(registry.services.map((s) => s.name)))
+}
+
+/** Deletes consumer Services of services no longer exposed; apply alone never removes anything. */
+async function pruneExposedServices(home: Home, keep: Set<string>): Promise<void> {
+  const listed = await home.cluster.call('listing exposed services', () =>
+    home.cluster.core.listNamespacedService({namespace: home.namespace, labelSelector: `${EXPOSED_LABEL}=true`}),
+  )
+  for (const service of listed.items) {
+    const name = service.metadata?.name ?? ''
+    if (!keep.has(name)) await home.cluster.remove({apiVersion: 'v1', kind: 'Service', metadata: {name, namespace: home.namespace}})
+  }
+}
+
+/** Pushes a new HAProxy config to one client, which reloads it in place. */
+export async function syncClientProxy(provider: Provider, registry: Registry, settings: ServerSettings, reporter: Reporter): Promise<void> {
+  const client = registry.clients.find((c) => c.name === provider.clientName)
+  const [address, port] = (client?.endpoint ?? ':').split(/:(?=\d+$)/)
+  const object = renderClientProxyConfig(registry, settings, {
+    clientName: provider.clientName,
+    namespace: provider.namespace,
+    serverAddress: address,
+    serverPort: Number(port) || settings.port,
+  })
+  await provider.cluster.apply(object)
+  reporter.step(`updated the proxy config of client ${provider.clientName} in ${provider.cluster.context}`)
+}

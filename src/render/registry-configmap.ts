@@ -1,0 +1,15 @@
+import {Registry} from '../registry/types.js'
+import {configMap, KubeObject} from './objects.js'
+import {names} from './names.js'
+import {ServerSettings} from './settings.js'
+
+export const REGISTRY_KEY = 'registry.json'
+export const SETTINGS_KEY = 'settings.json'
+
+/** The single source of truth, stored in the server namespace. */
+export function registryConfigMap(registry: Registry, settings: ServerSettings, namespace: string): KubeObject {
+  return configMap(names.registry, namespace, 'server', {
+    [REGISTRY_KEY]: JSON.stringify(registry, null, 2),
+    [SETTINGS_KEY]: JSON.stringify(settings, null, 2),
+  })
+}
