@@ -1,0 +1,96 @@
+import {strict as assert} from 'node:assert'
+
+import {SvcgwError} from '../../../src/errors.js'
+import {allocateInternalPort, allocateTunnelIP, netmaskOf, parseNetwork, serverTunnelIP} from '../../../src/registry/allocate.js'
+import {emptyRegistry, ExposedService, Registry} from '../../../src/registry/types.js'
+import {validateClientName, validateRegistry, validateServiceName} from '../../../src/registry/validate.js'
+
+const svc = (name: string, internalPort: number, extra: Partial<ExposedService> = {}): ExposedService => ({
+  name,
+  port: 80,
+  internalPort,
+  clientService: {name, namespace: 'default', port: 80},
+  ...extra,
+})
+
+function usageErrorOf(fn: () => void): SvcgwError {
+  try {
+    fn()
+  } catch (error) {
+    assert.ok(error instanceof SvcgwError, `expected SvcgwError, got ${error}`)
+    return error
+  }
+  assert.fail('expected an error')
+}
+
+describe('registry validation', () => {
+  it('accepts DNS-1035 names and rejects others with a fix', () => {
+    for (const good of ['nginx', 'a', 'web-1', 'a'.repeat(63)]) validateServiceName(good)
+    for (const bad of ['1web', 'Web', 'web-', 'we_b', 'a'.repeat(64), '', 'web.default']) {
+      const error = usageErrorOf(() => validateServiceName(bad))
+      assert.equal(error.exitCode, 2)
+      assert.match(error.line, /invalid service name .*: use at most 63 lowercase/)
+    }
+  })
+
+  it('rejects ports outside 1-65535', () => {
+    for (const port of [0, 65_536, -1, 1.5]) {
+      const registry: Registry = {...emptyRegistry(), services: [svc('web', 20_000, {port})]}
+      assert.match(usageErrorOf(() => validateRegistry(registry)).line, /invalid port/)
+    }
+    const registry: Registry = {...emptyRegistry(), services: [svc('web', 20_000, {clientService: {name: 'web', namespace: 'default', port: 70_000}})]}
+    assert.match(usageErrorOf(() => validateRegistry(registry)).line, /clientService port/)
+  })
+
+  it('requires unique names and unique internalPorts', () => {
+    const dupName: Registry = {...emptyRegistry(), services: [svc('web', 20_000), svc('web', 20_001)]}
+    assert.match(usageErrorOf(() => validateRegistry(dupName)).line, /exposed twice/)
+    const dupPort: Registry = {...emptyRegistry(), services: [svc('web', 20_000), svc('api', 20_000)]}
+    assert.match(usageErrorOf(() => validateRegistry(dupPort)).line, /internalPort 20000 is used by both "web" and "api"/)
+    validateRegistry({...emptyRegistry(), services: [svc('web', 20_000), svc('api', 20_001)]})
+  })
+
+  it("keeps internalPorts off the gateway's own port", () => {
+    const registry: Registry = {...emptyRegistry(), services: [svc('web', 1194)]}
+    assert.match(usageErrorOf(() => validateRegistry(registry, [1194])).line, /gateway's own port/)
+  })
+
+  it('rejects a service naming an unregistered client', () => {
+    const registry: Registry = {...emptyRegistry(), services: [svc('web', 20_000, {clients: ['ghost']})]}
+    assert.match(usageErrorOf(() => validateRegistry(registry)).line, /names client "ghost"/)
+  })
+
+  it('checks client names', () => {
+    validateClientName('ctx-b')
+    assert.match(usageErrorOf(() => validateClientName('Ctx_B')).line, /--name/)
+  })
+})
+
+describe('registry allocation', () => {
+  it('hands out the lowest free internalPort', () => {
+    const registry: Registry = {...emptyRegistry(), services: [svc('a', 20_000), svc('b', 20_002)]}
+    assert.equal(allocateInternalPort(registry), 20_001)
+    assert.equal(allocateInternalPort(emptyRegistry()), 20_000)
+  })
+
+  it('hands out tunnel IPs above the server block and never twice', () => {
+    const registry = emptyRegistry()
+    const first = allocateTunnelIP(registry, '10.8.0.0/24')
+    assert.equal(first, '10.8.0.10')
+    registry.clients.push({name: 'a', tunnelIP: first, serial: '1', notAfter: ''})
+    assert.equal(allocateTunnelIP(registry, '10.8.0.0/24'), '10.8.0.11')
+    assert.equal(serverTunnelIP('10.8.0.0/24'), '10.8.0.1')
+    assert.equal(netmaskOf('10.8.0.0/24'), '255.255.255.0')
+  })
+
+  it('reports a full network as a conflict', () => {
+    const registry = emptyRegistry()
+    for (let i = 10; i < 15; i++) registry.clients.push({name: `c${i}`, tunnelIP: `10.9.0.${i}`, serial: '1', notAfter: ''})
+    const error = usageErrorOf(() => allocateTunnelIP(registry, '10.9.0.0/28'))
+    assert.equal(error.errorClass, 'conflict')
+  })
+
+  it('rejects malformed networks', () => {
+    for (const bad of ['10.8.0.0', '10.8.0.0/8', '10.8.0.300/24', 'x/24']) assert.throws(() => parseNetwork(bad), /invalid tunnel network/)
+  })
+})
