@@ -1,0 +1,78 @@
+import {Flags} from '@oclif/core'
+
+import {ClusterCommand} from '../base-command.js'
+import {SvcgwError} from '../errors.js'
+import type {StatusReport, Verdict} from '../gateway/status.js'
+import {colour, visibleLength} from '../ui/colour.js'
+import {table} from '../ui/output.js'
+
+const paint = (verdict: Verdict, text: string) => (verdict === 'healthy' ? colour.green(text) : verdict === 'degraded' ? colour.yellow(text) : colour.red(text))
+const upDown = (s: string) => (s === 'UP' ? colour.green(s) : s === 'unknown' ? colour.dim(s) : colour.red(s))
+const bytes = (n?: number) => (n === undefined ? '' : n < 1024 ? `${n}B` : n < 1_048_576 ? `${(n / 1024).toFixed(1)}KiB` : `${(n / 1_048_576).toFixed(1)}MiB`)
+
+export function renderStatus(r: StatusReport): string {
+  const lines = [
+    `${paint(r.verdict, r.verdict.toUpperCase())}: ${r.message}`,
+    '',
+    `server   ${r.server.context}/${r.server.namespace}   ready ${r.server.replicas}   endpoint ${r.server.endpoint ?? '<pending>'}` +
+      (r.server.liveData ? `   (${r.server.liveData})` : ''),
+    `certs    ca ${r.certificates.caDaysLeft ?? '?'} days left, server ${r.certificates.serverDaysLeft ?? '?'} days left`,
+  ]
+  if (r.clients.length > 0) {
+    lines.push(
+      '',
+      table(
+        ['CLIENT', 'CONTEXT', 'TUNNEL-IP', 'READY', 'CONNECTED', 'SINCE', 'IN', 'OUT', 'CERT-DAYS'],
+        r.clients.map((c) => [
+          c.name,
+          c.context ?? '',
+          c.tunnelIP,
+          c.ready === null ? colour.dim('?') : c.ready ? colour.green('yes') : colour.red('no'),
+          c.connected ? colour.green('yes') : colour.red('no'),
+          c.connectedSince ?? '',
+          bytes(c.bytesReceived),
+          bytes(c.bytesSent),
+          String(c.certDaysLeft),
+        ]),
+        visibleLength,
+      ),
+    )
+  }
+  if (r.services.length > 0) {
+    lines.push(
+      '',
+      table(
+        ['SERVICE', 'PORT', 'TARGET', 'BACKENDS'],
+        r.services.map((s) => [s.name, String(s.port), s.target, s.backends.map((b) => `${b.client}=${upDown(b.status)}`).join(' ') || '<no client>']),
+        visibleLength,
+      ),
+    )
+  }
+  return lines.join('\n')
+}
+
+export default class Status extends ClusterCommand<typeof Status> {
+  static override summary = 'Show whether the tunnels are healthy: server, clients, backends and certificates.'
+  static override description = `Prints a one-line verdict (healthy, degraded, down) and the details; exits 0 when healthy and 8 otherwise, so scripts can check it.
+Live data (connected clients, bytes, backend health) is read from the server pod.`
+  static override examples = ['<%= config.bin %> status', '<%= config.bin %> status -o json', '<%= config.bin %> status --watch']
+  static override flags = {
+    watch: Flags.boolean({char: 'w', description: 'Refresh until interrupted.'}),
+    interval: Flags.integer({description: 'Seconds between refreshes with --watch.', default: 5, min: 1}),
+  }
+
+  async run(): Promise<StatusReport> {
+    const home = await this.home()
+    const {gatewayStatus} = await import('../gateway/status.js')
+    for (;;) {
+      const report = await gatewayStatus(home, this.flags.kubeconfig)
+      if (this.flags.watch && this.format === 'text' && process.stdout.isTTY) process.stdout.write('\u001B[2J\u001B[H')
+      this.emit(report, renderStatus)
+      if (!this.flags.watch) {
+        if (report.verdict !== 'healthy') throw new SvcgwError('unhealthy', `gateway is ${report.verdict}`, report.message)
+        return report
+      }
+      await new Promise((resolve) => setTimeout(resolve, this.flags.interval * 1000))
+    }
+  }
+}

@@ -1,0 +1,150 @@
+import {strict as assert} from 'node:assert'
+import {execFileSync} from 'node:child_process'
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import yaml from 'js-yaml'
+
+import {runCli} from './run-cli.js'
+
+interface Obj {
+  apiVersion: string
+  kind: string
+  metadata: {name: string; namespace?: string; labels?: Record<string, string>}
+  data?: Record<string, string>
+  type?: string
+  spec?: Record<string, unknown>
+}
+
+const decode = (o: Obj | undefined, key: string): string => Buffer.from(o?.data?.[key] ?? '', 'base64').toString('utf8')
+
+function openssl(args: string[], files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'svcgw-dry-'))
+  try {
+    for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content)
+    return execFileSync('openssl', args, {cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe']})
+  } finally {
+    rmSync(dir, {recursive: true, force: true})
+  }
+}
+
+const API_VERSIONS: Record<string, string> = {
+  Namespace: 'v1',
+  ServiceAccount: 'v1',
+  Secret: 'v1',
+  ConfigMap: 'v1',
+  Service: 'v1',
+  Deployment: 'apps/v1',
+}
+
+function checkObjects(objects: Obj[], namespace: string, component: string): void {
+  for (const o of objects) {
+    assert.equal(o.apiVersion, API_VERSIONS[o.kind], `${o.kind}/${o.metadata.name} apiVersion`)
+    assert.match(o.metadata.name, /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/)
+    if (o.kind === 'Namespace') {
+      assert.equal(o.metadata.name, namespace)
+      assert.equal(o.metadata.labels?.['pod-security.kubernetes.io/enforce'], 'privileged')
+      continue
+    }
+    assert.equal(o.metadata.namespace, namespace, `${o.kind}/${o.metadata.name} namespace`)
+    assert.equal(o.metadata.labels?.['app.kubernetes.io/managed-by'], 'kubectl-svcgw')
+    assert.equal(o.metadata.labels?.['app.kubernetes.io/component'], component)
+  }
+  const deployment = objects.find((o) => o.kind === 'Deployment')!
+  const spec = deployment.spec as {
+    selector: {matchLabels: Record<string, string>}
+    template: {metadata: {labels: Record<string, string>}; spec: {automountServiceAccountToken: boolean; volumes: Array<{name: string; configMap?: {name: string}; secret?: {secretName: string}}>; containers: Array<{securityContext: {privileged?: boolean; capabilities?: {add?: string[]}}}>}}
+  }
+  for (const [k, v] of Object.entries(spec.selector.matchLabels)) assert.equal(spec.template.metadata.labels[k], v, 'selector matches pod labels')
+  assert.equal(spec.template.spec.automountServiceAccountToken, false)
+  for (const c of spec.template.spec.containers) {
+    assert.notEqual(c.securityContext.privileged, true)
+    for (const cap of c.securityContext.capabilities?.add ?? []) assert.ok(['NET_ADMIN', 'MKNOD'].includes(cap), cap)
+  }
+  // Every volume the pod mounts is an object of the same output.
+  for (const v of spec.template.spec.volumes) {
+    if (v.configMap) assert.ok(objects.some((o) => o.kind === 'ConfigMap' && o.metadata.name === v.configMap!.name), `ConfigMap ${v.configMap.name}`)
+    if (v.secret) assert.ok(objects.some((o) => o.kind === 'Secret' && o.metadata.name === v.secret!.secretName), `Secret ${v.secret.secretName}`)
+  }
+}
+
+describe('dry run (no cluster contacted)', function () {
+  this.timeout(60_000)
+  const env = {KUBECONFIG: '/nonexistent/kubeconfig'}
+
+  it('server install --dry-run -o yaml prints every server object, consistent', () => {
+    const result = runCli(['server', 'install', '--dry-run', '-o', 'yaml', '-n', 'gw'], env)
+    assert.equal(result.status, 0, result.stderr)
+    const objects = yaml.loadAll(result.stdout) as Obj[]
+    checkObjects(objects, 'gw', 'server')
+    const kinds = objects.map((o) => `${o.kind}/${o.metadata.name}`)
+    for (const expected of [
+      'Namespace/gw',
+      'Secret/service-gw-ca',
+      'Secret/service-gw-server-certificates',
+      'Secret/service-gw-tls-crypt',
+      'ConfigMap/svcgw-registry',
+      'Deployment/svcgw-server',
+      'Service/svcgw-server',
+    ]) {
+      assert.ok(kinds.includes(expected), `missing ${expected} in ${kinds.join(', ')}`)
+    }
+    const tls = objects.find((o) => o.metadata.name === 'service-gw-server-certificates')
+    assert.equal(tls?.type, 'kubernetes.io/tls')
+    const files = {'ca.crt': decode(tls, 'ca.crt'), 'tls.crt': decode(tls, 'tls.crt'), 'tls.key': decode(tls, 'tls.key')}
+    assert.match(openssl(['verify', '-CAfile', 'ca.crt', '-purpose', 'sslserver', 'tls.crt'], files), /tls.crt: OK/)
+    assert.match(openssl(['x509', '-in', 'tls.crt', '-noout', '-ext', 'extendedKeyUsage'], files), /TLS Web Server Authentication/)
+    assert.equal(openssl(['x509', '-in', 'tls.crt', '-noout', '-pubkey'], files), openssl(['pkey', '-in', 'tls.key', '-pubout'], files))
+  })
+
+  it('-o json prints a v1 List of the same objects', () => {
+    const result = runCli(['server', 'install', '--dry-run', '-o', 'json'], env)
+    assert.equal(result.status, 0, result.stderr)
+    const list = JSON.parse(result.stdout) as {kind: string; items: Obj[]}
+    assert.equal(list.kind, 'List')
+    checkObjects(list.items, 'svcgw', 'server')
+  })
+
+  it('honours the server flags in the rendered objects', () => {
+    const result = runCli(
+      ['server', 'install', '--dry-run', '-o', 'json', '--service-type', 'NodePort', '--node-port', '31194', '--proto', 'udp', '--openvpn-image', 'example.org/ovpn:1', '--haproxy-image', 'example.org/hap:2'],
+      env,
+    )
+    assert.equal(result.status, 0, result.stderr)
+    const items = (JSON.parse(result.stdout) as {items: Obj[]}).items
+    const service = items.find((o) => o.kind === 'Service' && o.metadata.name === 'svcgw-server')!
+    const spec = service.spec as {type: string; ports: Array<{protocol: string; nodePort: number}>}
+    assert.equal(spec.type, 'NodePort')
+    assert.deepEqual([spec.ports[0].protocol, spec.ports[0].nodePort], ['UDP', 31_194])
+    const images = JSON.stringify(items.find((o) => o.kind === 'Deployment'))
+    assert.match(images, /example\.org\/ovpn:1/)
+    assert.match(images, /example\.org\/hap:2/)
+  })
+
+  it('client install --dry-run gives the client its own key, its certificate and the CA certificate only', () => {
+    const result = runCli(['client', 'install', '--dry-run', '-o', 'yaml', '--name', 'ctx-b', '--address', 'gw.example.com'], env)
+    assert.equal(result.status, 0, result.stderr)
+    const objects = yaml.loadAll(result.stdout) as Obj[]
+    checkObjects(objects, 'svcgw', 'client')
+    const secrets = objects.filter((o) => o.kind === 'Secret')
+    assert.deepEqual(secrets.map((s) => s.metadata.name).sort(), ['service-gw-client-certificates', 'service-gw-tls-crypt'])
+    const tls = secrets.find((s) => s.metadata.name === 'service-gw-client-certificates')
+    assert.deepEqual(Object.keys(tls?.data ?? {}).sort(), ['ca.crt', 'tls.crt', 'tls.key'])
+    const files = {'ca.crt': decode(tls, 'ca.crt'), 'tls.crt': decode(tls, 'tls.crt')}
+    assert.match(openssl(['verify', '-CAfile', 'ca.crt', '-purpose', 'sslclient', 'tls.crt'], files), /tls.crt: OK/)
+    assert.match(openssl(['x509', '-in', 'tls.crt', '-noout', '-subject'], files), /CN ?= ?ctx-b/)
+    assert.match(openssl(['x509', '-in', 'tls.crt', '-noout', '-ext', 'extendedKeyUsage'], files), /TLS Web Client Authentication/)
+    // The only private key in the output is the client's own.
+    const keys = result.stdout.match(/BEGIN [A-Z ]*PRIVATE KEY/g) ?? []
+    const decodedKeys = secrets.flatMap((s) => Object.values(s.data ?? {}).map((v) => Buffer.from(v, 'base64').toString('utf8'))).filter((v) => v.includes('PRIVATE KEY'))
+    assert.equal(keys.length, 0, 'no PEM in clear text')
+    assert.equal(decodedKeys.length, 1, 'exactly one private key: the client key')
+    assert.match(JSON.stringify(objects), /gw\.example\.com/)
+  })
+
+  it('rejects a bad client name in one line', () => {
+    const result = runCli(['client', 'install', '--dry-run', '--name', 'Bad_Name'], env)
+    assert.equal(result.status, 2)
+    assert.match(result.stderr.trim(), /^error: invalid client name "Bad_Name"/)
+  })
+})
