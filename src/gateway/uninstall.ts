@@ -20,7 +20,9 @@ export interface UninstallResult {
 export async function uninstallServer(home: Home, dryRun: boolean, reporter: Reporter): Promise<UninstallResult> {
   const stored = await home.store.find()
   const removed = await removeLabelled(home.cluster, home.namespace, labelSelectorFor('server'), dryRun)
-  const namespaceRemoved = !dryRun && (await removeNamespaceIfOurs(home.cluster, home.namespace))
+  const namespaceResult = dryRun ? {removed: false} : await removeNamespaceIfOurs(home.cluster, home.namespace)
+  const namespaceRemoved = namespaceResult.removed
+  if (namespaceResult.keptFor) reporter.warn(`kept namespace ${home.namespace}: it holds objects that are not ours (${namespaceResult.keptFor.join(', ')})`)
   const remainingClients = (stored?.registry.clients ?? []).map((c) => `${c.name} (${c.context ?? 'unknown context'})`)
   if (remainingClients.length > 0) {
     reporter.warn(`clients still installed in providers: ${remainingClients.join(', ')}; remove them with "kubectl svcgw client uninstall --to CONTEXT"`)
@@ -65,7 +67,8 @@ export async function uninstallClients(
     const removed = await removeLabelled(provider.cluster, provider.namespace, labelSelectorFor('client'), options.dryRun)
     results.push({name: client.name, context, removed})
     if (options.dryRun) continue
-    await removeNamespaceIfOurs(provider.cluster, provider.namespace)
+    const kept = (await removeNamespaceIfOurs(provider.cluster, provider.namespace)).keptFor
+    if (kept) reporter.warn(`kept namespace ${provider.namespace} in ${context}: it holds objects that are not ours (${kept.join(', ')})`)
     const {stored} = await home.store.update((reg) => {
       const gone = reg.clients.find((c) => c.name === client.name)
       reg.clients = reg.clients.filter((c) => c.name !== client.name)
