@@ -68,7 +68,13 @@ export abstract class SvcgwCommand<T extends typeof Command> extends Command {
   protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
     if (this.verbose) process.stderr.write(`${error.stack ?? error.message}\n`)
     if (error instanceof SvcgwError) {
-      process.stderr.write(`${errColour.red('error:')} ${error.line}\n`)
+      // oclif rewrites the message of an error thrown while parsing a flag into several lines.
+      const line = error.line
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l && !l.startsWith('See more help'))
+        .join(': ')
+      process.stderr.write(`${errColour.red('error:')} ${line}\n`)
       return this.exit(error.exitCode)
     }
     // oclif's own parse errors (unknown flag, missing arg) are usage errors.

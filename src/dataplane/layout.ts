@@ -1,29 +1,36 @@
 /**
  * Where every data-plane file lives inside the gateway pods. The manifests
- * mount Secrets and ConfigMaps at these directories and the data-plane tests
- * lay out the same tree under a temporary root, so the rendered configs
- * (which refer to files relative to ROOT) run unchanged in both places.
+ * mount Secrets, ConfigMaps and an emptyDir at these directories under ROOT.
+ * The rendered configs name every file relative to ROOT, and the scripts
+ * start OpenVPN and HAProxy from ROOT (`openvpn --cd`, `cd` before
+ * haproxy), so the data-plane tests run byte-identical files under a
+ * temporary root (SVCGW_ROOT) in network namespaces.
  */
 export const ROOT = '/etc/svcgw'
 
-export const dirs = {
+/** Directory names relative to ROOT. */
+export const rel = {
   /** Secret service-gw-{server,client}-certificates: tls.crt, tls.key, ca.crt */
-  tls: `${ROOT}/tls`,
+  tls: 'tls',
   /** Secret service-gw-tls-crypt: tls-crypt.key */
-  tlsCrypt: `${ROOT}/tls-crypt`,
+  tlsCrypt: 'tls-crypt',
   /** ConfigMap: OpenVPN config (server.conf or client.conf) */
-  openvpn: `${ROOT}/openvpn`,
+  openvpn: 'openvpn',
   /** ConfigMap (server only): client-config-dir, one file per client CN */
-  ccd: `${ROOT}/ccd`,
+  ccd: 'ccd',
   /** ConfigMap (server only): one empty file per revoked serial (decimal), for crl-verify dir */
-  crl: `${ROOT}/crl`,
+  crl: 'crl',
   /** ConfigMap: haproxy.cfg */
-  haproxy: `${ROOT}/haproxy`,
+  haproxy: 'haproxy',
   /** ConfigMap: POSIX-sh entrypoints and the reload watcher */
-  scripts: `${ROOT}/scripts`,
-  /** emptyDir: OpenVPN status file, HAProxy stats socket, pid files */
-  run: '/run/svcgw',
+  scripts: 'scripts',
+  /** emptyDir: OpenVPN status file, HAProxy pid, runtime state */
+  run: 'run',
 } as const
+
+export const dirs = Object.fromEntries(Object.entries(rel).map(([k, v]) => [k, `${ROOT}/${v}`])) as {
+  [K in keyof typeof rel]: string
+}
 
 export const files = {
   tlsCrypt: 'tls-crypt.key',
@@ -31,8 +38,11 @@ export const files = {
   clientConf: 'client.conf',
   haproxyCfg: 'haproxy.cfg',
   openvpnStatus: 'openvpn-status.log',
-  haproxyStats: 'haproxy.sock',
+  haproxyPid: 'haproxy.pid',
 } as const
+
+/** HAProxy's stats page, on loopback inside the pod only: `status` reads it by exec. */
+export const STATS_PORT = 8404
 
 /** The in-pod path of a file in one of the directories above. */
 export const pathOf = (dir: keyof typeof dirs, file: string): string => `${dirs[dir]}/${file}`

@@ -4,6 +4,7 @@ import {conflictError, notFoundError, SvcgwError, AggregateSvcgwError, usageErro
 import {allocateInternalPort} from '../registry/allocate.js'
 import {ExposedService, Registry} from '../registry/types.js'
 import {validateExposedService, validateRegistry} from '../registry/validate.js'
+import {STATS_PORT} from '../dataplane/layout.js'
 import {names} from '../render/names.js'
 import {KubeObject} from '../render/objects.js'
 import {registryConfigMap} from '../render/registry-configmap.js'
@@ -85,7 +86,7 @@ export function addToRegistry(registry: Registry, settings: ServerSettings, requ
     registry.services.push(service)
     added.push(service)
   }
-  validateRegistry(registry, [settings.port])
+  validateRegistry(registry, [settings.port, STATS_PORT])
   return added
 }
 

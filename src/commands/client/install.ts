@@ -37,9 +37,9 @@ With --dry-run and no reachable server, prints the client objects with a stand-i
       const settings = settingsFromFlags({...this.flags, 'service-type': 'ClusterIP'})
       const clientName = this.flags.name ?? 'client'
       const namespace = this.flags['client-namespace'] ?? this.flags.namespace ?? DEFAULT_NAMESPACE
-      if (!this.flags.address) this.progress('no --address given: the client dials the in-cluster name of the server')
       const serverAddress = this.flags.address ?? `svcgw-server.${namespace}.svc.${settings.clusterDomain}`
       const objects = offlineClientPlan(settings, {clientName, namespace, serverAddress}, {caDays: 3650, certDays: this.flags['cert-days']})
+      if (!this.flags.address) this.reporter.warn(`no --address given: the client dials ${serverAddress}, which works only inside the server's cluster`)
       this.emitObjects(objects, () => describeObjects(objects, 'created (dry run)'))
       return objects
     }

@@ -1,0 +1,79 @@
+import {readdirSync, readFileSync} from 'node:fs'
+import {fileURLToPath} from 'node:url'
+
+import {Registry} from '../registry/types.js'
+import {CheckTimers, ClientProxyOptions, renderClientHaproxy, renderServerHaproxy} from './haproxy.js'
+import {files} from './layout.js'
+import {
+  ClientTunnelOptions,
+  Proto,
+  renderClientConf,
+  renderClientConfigDir,
+  renderRevocations,
+  renderServerConf,
+  ServerTunnelOptions,
+  Timers,
+} from './openvpn.js'
+
+export type {Proto}
+
+export interface ServerFilesOptions extends ServerTunnelOptions {
+  checks?: Partial<CheckTimers>
+  timers?: Partial<Timers>
+}
+
+/** File sets keyed by the ConfigMap they go into, each file name → content. */
+export interface ServerFiles {
+  openvpn: Record<string, string>
+  ccd: Record<string, string>
+  crl: Record<string, string>
+  haproxy: Record<string, string>
+}
+
+export interface ClientFiles {
+  openvpn: Record<string, string>
+  haproxy: Record<string, string>
+}
+
+export function renderServerFiles(registry: Registry, options: ServerFilesOptions): ServerFiles {
+  return {
+    openvpn: {[files.serverConf]: renderServerConf(options)},
+    ccd: renderClientConfigDir(registry, options.tunnelNetwork),
+    crl: renderRevocations(registry),
+    haproxy: {[files.haproxyCfg]: renderServerHaproxy(registry, options.checks)},
+  }
+}
+
+export interface ClientFilesOptions extends Omit<ClientTunnelOptions, 'serverName'>, Omit<ClientProxyOptions, 'clusterDomain'> {
+  serverName: string
+  clusterDomain?: string
+}
+
+export function renderClientFiles(registry: Registry, options: ClientFilesOptions): ClientFiles {
+  return {
+    openvpn: {[files.clientConf]: renderClientConf(options)},
+    haproxy: {
+      [files.haproxyCfg]: renderClientHaproxy(registry, {
+        clientName: options.clientName,
+        clusterDomain: options.clusterDomain ?? 'cluster.local',
+        ...(options.resolveService ? {resolveService: options.resolveService} : {}),
+      }),
+    },
+  }
+}
+
+// manifests/ sits two levels above both src/dataplane and dist/dataplane.
+export const SCRIPTS_DIR = fileURLToPath(new URL('../../manifests/scripts/', import.meta.url))
+
+let scripts: Record<string, string> | undefined
+
+/** The POSIX-sh entrypoints and watcher, as shipped in the package. */
+export function scriptFiles(): Record<string, string> {
+  scripts ??= Object.fromEntries(
+    readdirSync(SCRIPTS_DIR)
+      .filter((f) => f.endsWith('.sh'))
+      .sort()
+      .map((f) => [f, readFileSync(SCRIPTS_DIR + f, 'utf8')]),
+  )
+  return {...scripts}
+}

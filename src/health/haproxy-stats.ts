@@ -1,0 +1,53 @@
+export interface HaproxyStatRow {
+  pxname: string
+  svname: string
+  status: string
+  /** Current sessions. */
+  scur: number
+  /** Total sessions. */
+  stot: number
+  /** Seconds since the last status change. */
+  lastchg?: number
+  checkStatus?: string
+  /** Server address (HAProxy ≥ 1.9). */
+  addr?: string
+  [column: string]: string | number | undefined
+}
+
+const NUMERIC = new Set(['scur', 'stot', 'lastchg', 'bin', 'bout', 'econ', 'eresp', 'chkfail', 'chkdown', 'downtime'])
+
+/** Parses the CSV of `show stat` (socket) or `/stats;csv` (HTTP): a `# ` header row, then one row per proxy or server. */
+export function parseHaproxyStats(csv: string): HaproxyStatRow[] {
+  const rows = csv.split(/\r?\n/).filter((r) => r.trim().length > 0)
+  const headerRow = rows.find((r) => r.startsWith('# '))
+  if (!headerRow) return []
+  const header = headerRow.slice(2).split(',')
+  return rows
+    .filter((r) => !r.startsWith('#'))
+    .map((r) => {
+      const cells = r.split(',')
+      const row: Record<string, string | number | undefined> = {}
+      header.forEach((name, i) => {
+        if (!name) return
+        const value = cells[i] ?? ''
+        row[name] = NUMERIC.has(name) ? (value === '' ? undefined : Number(value)) : value
+      })
+      row.checkStatus = row.check_status as string | undefined
+      return row as HaproxyStatRow
+    })
+}
+
+/**
+ * Per backend (exposed service) and server (client): its status, e.g. UP,
+ * DOWN, "DOWN 1/2", MAINT, NOLB. Frontend and BACKEND summary rows are left out.
+ */
+export function backendHealth(rows: HaproxyStatRow[], sectionPrefix = 'svc-'): Record<string, Record<string, string>> {
+  const result: Record<string, Record<string, string>> = {}
+  for (const row of rows) {
+    if (!row.pxname.startsWith(sectionPrefix) || row.svname === 'FRONTEND' || row.svname === 'BACKEND') continue
+    const service = row.pxname.slice(sectionPrefix.length)
+    result[service] ??= {}
+    result[service][row.svname] = row.status.split(' ')[0]
+  }
+  return result
+}

@@ -1,0 +1,2 @@
+export * from './haproxy-stats.js'
+export * from './openvpn-status.js'
