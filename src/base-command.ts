@@ -70,9 +70,10 @@ export abstract class SvcgwCommand<T extends typeof Command> extends Command {
     if (error instanceof SvcgwError) {
       // oclif rewrites the message of an error thrown while parsing a flag into several lines.
       const line = error.line
+        .replace(/See more help with --help:?\s*/, '')
         .split('\n')
         .map((l) => l.trim())
-        .filter((l) => l && !l.startsWith('See more help'))
+        .filter(Boolean)
         .join(': ')
       process.stderr.write(`${errColour.red('error:')} ${line}\n`)
       return this.exit(error.exitCode)

@@ -110,6 +110,8 @@ export function renderClientConf(options: ClientTunnelOptions): string {
     'pull-filter ignore "dhcp-option"',
     `status ${rel.run}/${files.openvpnStatus} 5`,
     'status-version 2',
+    // Over UDP, tell the server on exit so it frees the session at once.
+    ...(options.proto === 'udp' ? ['explicit-exit-notify 2'] : []),
     `verb ${options.verbosity ?? 3}`,
   )
 }

@@ -1,0 +1,232 @@
+import {ChildProcess, execFile} from 'node:child_process'
+import {mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+import {renderClientFiles, renderServerFiles, scriptFiles} from '../../src/dataplane/index.js'
+import {files, rel} from '../../src/dataplane/layout.js'
+import {Proto} from '../../src/dataplane/openvpn.js'
+import {parseOpenVpnStatus} from '../../src/health/openvpn-status.js'
+import {createCA, issueClientCertificate, issueServerCertificate, IssuedCertificate, KeyPair} from '../../src/pki/certificates.js'
+import {generateTlsCryptKey} from '../../src/pki/tls-crypt.js'
+import {allocateTunnelIP} from '../../src/registry/allocate.js'
+import {emptyRegistry, ExposedService, Registry} from '../../src/registry/types.js'
+import {SERVER_COMMON_NAME} from '../../src/render/names.js'
+import {Host, Network} from './netns.js'
+
+const HERE = fileURLToPath(new URL('.', import.meta.url))
+export const TUNNEL_NETWORK = '10.8.0.0/24'
+const OPENVPN_PORT = 1194
+
+/** Short timers so failures are seen in seconds; the config is otherwise the production one. */
+const TEST_TIMERS = {ping: 1, pingRestart: 4, statusInterval: 1}
+const TEST_CHECKS = {interMs: 500, fall: 2}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** Writes a file the way the kubelet updates a ConfigMap volume: whole, by rename. */
+function writeAtomically(path: string, content: string, mode = 0o644): void {
+  writeFileSync(`${path}.tmp`, content, {mode})
+  renameSync(`${path}.tmp`, path)
+}
+
+/** Makes `dir` hold exactly `entries` (ConfigMap semantics: keys appear and disappear). */
+function syncDir(dir: string, entries: Record<string, string>, mode = 0o644): void {
+  mkdirSync(dir, {recursive: true})
+  for (const name of readdirSync(dir)) if (!(name in entries)) rmSync(join(dir, name))
+  for (const [name, content] of Object.entries(entries)) writeAtomically(join(dir, name), content, mode)
+}
+
+export interface RigClient {
+  name: string
+  host: Host
+  backend: Host
+  root: string
+  openvpn?: ChildProcess
+  haproxy?: ChildProcess
+  backendProcess?: ChildProcess
+}
+
+export interface RigOptions {
+  proto: Proto
+  clients: string[]
+  services: Array<Omit<ExposedService, 'internalPort'> & {internalPort: number}>
+}
+
+/**
+ * The gateway in network namespaces: consumer and server and two clients
+ * on one bridge, a backend behind each client. It writes the files our
+ * renderers produce, in the in-pod layout under a temporary root per
+ * host, and runs our scripts with Debian's openvpn and haproxy.
+ */
+export class Rig {
+  readonly net = new Network()
+  readonly tmp = mkdtempSync(join(tmpdir(), 'svcgw-dp-'))
+  readonly consumer: Host
+  readonly server: Host
+  readonly serverRoot: string
+  readonly clients = new Map<string, RigClient>()
+  readonly ca: KeyPair = createCA({commonName: 'rig-ca'})
+  readonly serverCert: IssuedCertificate
+  readonly tlsCrypt = generateTlsCryptKey()
+  registry: Registry = emptyRegistry()
+  serverOpenvpn?: ChildProcess
+  serverHaproxy?: ChildProcess
+  readonly log: string[] = []
+
+  constructor(readonly options: RigOptions) {
+    this.consumer = this.net.host('consumer', '10.99.0.2')
+    this.server = this.net.host('server', '10.99.0.1')
+    this.serverRoot = this.prepareRoot('server')
+    this.serverCert = issueServerCertificate(this.ca, {commonName: SERVER_COMMON_NAME})
+    options.clients.forEach((name, i) => {
+      const host = this.net.host(name, `10.99.0.${11 + i}`)
+      const backend = this.net.behind(host, `${name}-be`, `10.98.${i + 1}`)
+      const client: RigClient = {name, host, backend, root: this.prepareRoot(name)}
+      this.clients.set(name, client)
+      const cert = issueClientCertificate(this.ca, {commonName: name})
+      this.registry.clients.push({name, tunnelIP: allocateTunnelIP(this.registry, TUNNEL_NETWORK), serial: cert.serial, notAfter: ''})
+      this.installClientCertificate(name, cert)
+    })
+    this.registry.services = options.services.map((s) => ({...s}))
+    writeAtomically(join(this.serverRoot, rel.tls, 'tls.crt'), this.serverCert.cert)
+    writeAtomically(join(this.serverRoot, rel.tls, 'tls.key'), this.serverCert.key, 0o600)
+    writeAtomically(join(this.serverRoot, rel.tls, 'ca.crt'), this.ca.cert)
+    this.writeConfigs()
+  }
+
+  private prepareRoot(name: string): string {
+    const root = join(this.tmp, name)
+    for (const dir of Object.values(rel)) mkdirSync(join(root, dir), {recursive: true})
+    syncDir(join(root, rel.scripts), scriptFiles(), 0o555)
+    writeAtomically(join(root, rel.tlsCrypt, files.tlsCrypt), this.tlsCrypt, 0o600)
+    return root
+  }
+
+  /** Puts a client certificate (and the CA certificate) where the client's Secret would be mounted. */
+  installClientCertificate(name: string, cert: KeyPair, caCert = this.ca.cert): void {
+    const root = this.clients.get(name)!.root
+    writeAtomically(join(root, rel.tls, 'tls.crt'), cert.cert)
+    writeAtomically(join(root, rel.tls, 'tls.key'), cert.key, 0o600)
+    writeAtomically(join(root, rel.tls, 'ca.crt'), caCert)
+  }
+
+  /** Renders every config from the registry, as an apply would. */
+  writeConfigs(): void {
+    const server = renderServerFiles(this.registry, {
+      proto: this.options.proto,
+      port: OPENVPN_PORT,
+      tunnelNetwork: TUNNEL_NETWORK,
+      timers: TEST_TIMERS,
+      checks: TEST_CHECKS,
+    })
+    syncDir(join(this.serverRoot, rel.openvpn), server.openvpn)
+    syncDir(join(this.serverRoot, rel.ccd), server.ccd)
+    syncDir(join(this.serverRoot, rel.crl), server.crl)
+    syncDir(join(this.serverRoot, rel.haproxy), server.haproxy)
+    for (const client of this.clients.values()) {
+      const rendered = renderClientFiles(this.registry, {
+        clientName: client.name,
+        serverAddress: this.server.address,
+        serverPort: OPENVPN_PORT,
+        proto: this.options.proto,
+        serverName: SERVER_COMMON_NAME,
+        resolveService: (svc) => `${client.backend.address}:${svc.port}`,
+      })
+      syncDir(join(client.root, rel.openvpn), rendered.openvpn)
+      syncDir(join(client.root, rel.haproxy), rendered.haproxy)
+    }
+  }
+
+  private env(root: string) {
+    return {SVCGW_ROOT: root, SVCGW_WATCH_INTERVAL: '0.5'}
+  }
+
+  private logger(prefix: string) {
+    return (text: string) => {
+      for (const line of text.split('\n').filter(Boolean)) this.log.push(`${prefix}: ${line}`)
+    }
+  }
+
+  startServer(): void {
+    this.serverOpenvpn = this.net.start(this.server, ['sh', join(this.serverRoot, rel.scripts, 'openvpn-server.sh')], this.env(this.serverRoot), this.logger('server-openvpn'))
+    this.serverHaproxy = this.net.start(this.server, ['sh', join(this.serverRoot, rel.scripts, 'haproxy-run.sh')], this.env(this.serverRoot), this.logger('server-haproxy'))
+  }
+
+  async stopServer(): Promise<void> {
+    await Promise.all([this.serverOpenvpn, this.serverHaproxy].filter(Boolean).map((p) => this.net.stop(p!)))
+  }
+
+  startBackends(): void {
+    for (const c of this.clients.values()) {
+      c.backendProcess = this.net.start(c.backend, [process.execPath, join(HERE, 'backend.mjs'), `backend-${c.name}`])
+    }
+  }
+
+  startClient(name: string): void {
+    const c = this.clients.get(name)!
+    c.openvpn = this.net.start(c.host, ['sh', join(c.root, rel.scripts, 'openvpn-client.sh')], this.env(c.root), this.logger(`${name}-openvpn`))
+    c.haproxy = this.net.start(c.host, ['sh', join(c.root, rel.scripts, 'haproxy-run.sh')], this.env(c.root), this.logger(`${name}-haproxy`))
+  }
+
+  async stopClient(name: string): Promise<void> {
+    const c = this.clients.get(name)!
+    await Promise.all([c.openvpn, c.haproxy].filter(Boolean).map((p) => this.net.stop(p!)))
+  }
+
+  /** Restarts only the client's OpenVPN (a pod restart after its Secret changed). */
+  async restartClientTunnel(name: string): Promise<void> {
+    const c = this.clients.get(name)!
+    if (c.openvpn) await this.net.stop(c.openvpn)
+    c.openvpn = this.net.start(c.host, ['sh', join(c.root, rel.scripts, 'openvpn-client.sh')], this.env(c.root), this.logger(`${name}-openvpn`))
+  }
+
+  /** Who the server says is connected, from its status file, through our parser. */
+  connected(): string[] {
+    try {
+      return parseOpenVpnStatus(readFileSync(join(this.serverRoot, rel.run, files.openvpnStatus), 'utf8')).clients.map((c) => c.commonName)
+    } catch {
+      return []
+    }
+  }
+
+  async waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<number> {
+    const started = Date.now()
+    while (Date.now() - started < timeoutMs) {
+      if (await check()) return Date.now() - started
+      await sleep(200)
+    }
+    throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}\n${this.log.slice(-30).join('\n')}`)
+  }
+
+  async waitConnected(names: string[], timeoutMs = 15_000): Promise<number> {
+    return this.waitFor(`${names.join(', ')} connected`, () => names.every((n) => this.connected().includes(n)), timeoutMs)
+  }
+
+  /** One HTTP request from the consumer to the server's port for a service; the answer, or undefined on failure. */
+  request(port: number, timeoutSeconds = 2): Promise<string | undefined> {
+    return new Promise((resolve) => {
+      execFile(
+        'ip',
+        ['netns', 'exec', this.consumer.ns, 'curl', '-s', '--max-time', String(timeoutSeconds), `http://${this.server.address}:${port}/`],
+        {encoding: 'utf8'},
+        (error, stdout) => resolve(error ? undefined : stdout),
+      )
+    })
+  }
+
+  /** Runs a command inside the server namespace (e.g. our stats script) and returns stdout. */
+  execInServer(command: string[]): Promise<string> {
+    return new Promise((resolve, reject) => {
+      execFile('ip', ['netns', 'exec', this.server.ns, 'env', `SVCGW_ROOT=${this.serverRoot}`, ...command], {encoding: 'utf8'}, (error, stdout) =>
+        error ? reject(error) : resolve(stdout),
+      )
+    })
+  }
+
+  async teardown(): Promise<void> {
+    await this.net.teardown()
+    rmSync(this.tmp, {recursive: true, force: true})
+  }
+}

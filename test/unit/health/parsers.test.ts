@@ -1,0 +1,68 @@
+import {strict as assert} from 'node:assert'
+import {readFileSync} from 'node:fs'
+import {fileURLToPath} from 'node:url'
+
+import {backendHealth, parseHaproxyStats} from '../../../src/health/haproxy-stats.js'
+import {parseOpenVpnStatus} from '../../../src/health/openvpn-status.js'
+
+// Captured from the data-plane suite's real openvpn and haproxy (SVCGW_CAPTURE_FIXTURES=1).
+const fixture = (name: string) => readFileSync(fileURLToPath(new URL(`../../fixtures/${name}`, import.meta.url)), 'utf8')
+
+describe('OpenVPN status parser (captured output)', () => {
+  for (const proto of ['tcp', 'udp']) {
+    it(`reads every connected client over ${proto}`, () => {
+      const status = parseOpenVpnStatus(fixture(`openvpn-status-${proto}.txt`))
+      const sessions = status.clients.map((c) => [c.commonName, c.tunnelIP]).sort()
+      assert.deepEqual(sessions, [
+        ['c1', '10.8.0.10'],
+        ['c2', '10.8.0.11'],
+      ])
+      for (const c of status.clients) {
+        assert.match(c.realAddress, /^10\.99\.0\.1[12]:\d+$/)
+        assert.ok(c.bytesReceived > 0 && c.bytesSent > 0)
+        assert.ok(!Number.isNaN(Date.parse(c.connectedSince)))
+      }
+      assert.ok(status.updatedAt && !Number.isNaN(Date.parse(status.updatedAt)))
+    })
+  }
+
+  it('reads the tab-separated status-version 3 form too', () => {
+    const v3 = fixture('openvpn-status-tcp.txt').replaceAll(',', '\t')
+    assert.equal(parseOpenVpnStatus(v3).clients.length, 2)
+  })
+
+  it('returns no clients for a status without any', () => {
+    const text = fixture('openvpn-status-tcp.txt')
+      .split('\n')
+      .filter((l) => !l.startsWith('CLIENT_LIST'))
+      .join('\n')
+    assert.deepEqual(parseOpenVpnStatus(text).clients, [])
+  })
+})
+
+describe('HAProxy stats parser (captured output)', () => {
+  it('reads every row with its status and counters', () => {
+    const rows = parseHaproxyStats(fixture('haproxy-stats-tcp.csv'))
+    const web = rows.find((r) => r.pxname === 'svc-web' && r.svname === 'c1')
+    assert.equal(web?.status, 'UP')
+    assert.equal(typeof web?.stot, 'number')
+    assert.equal(web?.checkStatus, 'L4OK')
+  })
+
+  it('summarises backends per exposed service and client', () => {
+    const health = backendHealth(parseHaproxyStats(fixture('haproxy-stats-tcp.csv')))
+    assert.deepEqual(health.web, {c1: 'UP', c2: 'UP'})
+    assert.deepEqual(health.api, {c1: 'UP'})
+    assert.equal(health.stats, undefined, 'the stats frontend is not a service')
+  })
+
+  it('shows a stopped client as DOWN', () => {
+    const health = backendHealth(parseHaproxyStats(fixture('haproxy-stats-tcp-c2-down.csv')))
+    assert.equal(health.web.c1, 'UP')
+    assert.equal(health.web.c2, 'DOWN')
+  })
+
+  it('returns nothing for text without a header', () => {
+    assert.deepEqual(parseHaproxyStats('no stats here\n'), [])
+  })
+})
