@@ -36,6 +36,8 @@ export interface ServerCertificateOptions extends Validity {
 
 export interface ClientCertificateOptions extends Validity {
   commonName: string
+  /** Subject O; Kubernetes reads it as the user's groups. */
+  organization?: string
 }
 
 // node:crypto generates RSA keys natively (forge's pure-JS keygen takes seconds);
@@ -66,13 +68,14 @@ function build(
   publicKey: forge.pki.PublicKey,
   validity: {notBefore: Date; notAfter: Date},
   extensions: object[],
+  organization?: string,
 ): forge.pki.Certificate {
   const cert = forge.pki.createCertificate()
   cert.publicKey = publicKey
   cert.serialNumber = randomSerial()
   cert.validity.notBefore = validity.notBefore
   cert.validity.notAfter = validity.notAfter
-  cert.setSubject([{name: 'commonName', value: subjectCN}])
+  cert.setSubject([...(organization ? [{name: 'organizationName', value: organization}] : []), {name: 'commonName', value: subjectCN}])
   cert.setExtensions(extensions)
   return cert
 }
@@ -95,7 +98,7 @@ export function createCA(options: CAOptions = {}): KeyPair {
   return {cert: forge.pki.certificateToPem(cert), key: keys.pem}
 }
 
-function issueLeaf(ca: KeyPair, commonName: string, validity: Validity, usage: object[]): IssuedCertificate {
+function issueLeaf(ca: KeyPair, commonName: string, validity: Validity, usage: object[], organization?: string): IssuedCertificate {
   const caCert = forge.pki.certificateFromPem(ca.cert)
   const caKey = forge.pki.privateKeyFromPem(ca.key)
   const keys = newKeyPair()
@@ -105,7 +108,7 @@ function issueLeaf(ca: KeyPair, commonName: string, validity: Validity, usage: o
     {name: 'subjectKeyIdentifier'},
     {name: 'authorityKeyIdentifier', keyIdentifier: caCert.generateSubjectKeyIdentifier().getBytes()},
     ...usage,
-  ])
+  ], organization)
   return {cert: sign(cert, caCert, caKey), key: keys.pem, serial: cert.serialNumber.replace(/^0+/, '')}
 }
 
@@ -121,5 +124,5 @@ export function issueServerCertificate(ca: KeyPair, options: ServerCertificateOp
 }
 
 export function issueClientCertificate(ca: KeyPair, options: ClientCertificateOptions): IssuedCertificate {
-  return issueLeaf(ca, options.commonName, options, [{name: 'extKeyUsage', clientAuth: true}])
+  return issueLeaf(ca, options.commonName, options, [{name: 'extKeyUsage', clientAuth: true}], options.organization)
 }
