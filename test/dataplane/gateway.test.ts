@@ -86,22 +86,22 @@ for (const proto of ['tcp', 'udp'] as const) {
       assert.equal(answers.get(undefined), undefined, 'no request failed')
     })
 
-    it('drops a stopped client within 3 s and takes it back when it returns', async () => {
+    it('drops a stopped client: every request started 3 s after the stop succeeds; restarted, it takes traffic again', async () => {
       await rig.stopClient('c2')
       const stoppedAt = Date.now()
-      let recovered: number | undefined
-      while (Date.now() - stoppedAt < 10_000) {
-        const answers = await tally(rig, WEB, 6)
-        if (answers.get('backend-c1') === 6) {
-          recovered = Date.now() - stoppedAt
-          break
-        }
+      const results: Array<{at: number; answer?: string}> = []
+      while (Date.now() - stoppedAt < 6000) {
+        const at = Date.now() - stoppedAt
+        results.push({at, answer: await rig.request(WEB, 8)})
       }
-      assert.ok(recovered !== undefined && recovered <= 3000, `every request succeeded again only after ${recovered} ms`)
-      assert.deepEqual([...(await tally(rig, WEB, 6)).keys()], ['backend-c1'])
-      if (process.env.SVCGW_CAPTURE_FIXTURES) {
-        writeFileSync(join(FIXTURES, `haproxy-stats-${proto}-c2-down.csv`), await rig.execInServer(['sh', join(rig.serverRoot, 'scripts/haproxy-stats.sh')]))
-      }
+      const late = results.filter((r) => r.at >= 3000)
+      const lastFailure = results.filter((r) => r.answer === undefined).pop()?.at
+      assert.ok(late.length >= 5, `only ${late.length} requests after 3 s`)
+      assert.deepEqual(
+        late.filter((r) => r.answer !== 'backend-c1'),
+        [],
+        `requests after 3 s failed or hit the stopped client (last failure at ${lastFailure} ms)`,
+      )
       rig.startClient('c2')
       await rig.waitConnected(['c2'])
       await rig.waitFor('c2 takes traffic again', async () => (await tally(rig, WEB, 4)).has('backend-c2'), 10_000)

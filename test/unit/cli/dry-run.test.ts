@@ -61,8 +61,11 @@ function checkObjects(objects: Obj[], namespace: string, component: string): voi
     assert.notEqual(c.securityContext.privileged, true)
     for (const cap of c.securityContext.capabilities?.add ?? []) assert.ok(['NET_ADMIN', 'MKNOD', 'NET_BIND_SERVICE'].includes(cap), cap)
   }
-  // Every volume the pod mounts is an object of the same output.
-  for (const v of spec.template.spec.volumes) {
+  // Every volume the pod mounts is an object of the same output, with a file mode Kubernetes accepts.
+  for (const v of spec.template.spec.volumes as Array<{name: string; configMap?: {name: string; defaultMode?: number}; secret?: {secretName: string; defaultMode?: number}}>) {
+    const mode = v.configMap?.defaultMode ?? v.secret?.defaultMode
+    if (mode !== undefined) assert.ok(mode >= 0 && mode <= 0o777, `volume ${v.name} defaultMode ${mode}`)
+    if (v.secret) assert.equal(mode, 0o400, 'key material is readable by its owner only')
     if (v.configMap) assert.ok(objects.some((o) => o.kind === 'ConfigMap' && o.metadata.name === v.configMap!.name), `ConfigMap ${v.configMap.name}`)
     if (v.secret) assert.ok(objects.some((o) => o.kind === 'Secret' && o.metadata.name === v.secret!.secretName), `Secret ${v.secret.secretName}`)
   }
