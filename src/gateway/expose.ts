@@ -2,7 +2,7 @@ import {V1Service} from '@kubernetes/client-node'
 
 import {conflictError, notFoundError, SvcgwError, AggregateSvcgwError, usageError} from '../errors.js'
 import {allocateInternalPort} from '../registry/allocate.js'
-import {ExposedService, Registry} from '../registry/types.js'
+import {ExposedService, Registry, servedBy} from '../registry/types.js'
 import {validateExposedService, validateRegistry} from '../registry/validate.js'
 import {STATS_PORT} from '../dataplane/layout.js'
 import {names} from '../render/names.js'
@@ -41,7 +41,7 @@ export async function checkProviderServices(providers: Provider[], requests: Exp
   await Promise.all(
     providers.flatMap((provider) =>
       requests
-        .filter((r) => !r.clients || r.clients.includes(provider.clientName))
+        .filter((r) => servedBy(r, provider.clientName))
         .map(async (request) => {
           const {name, namespace, port} = request.clientService
           try {

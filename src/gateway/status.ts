@@ -5,7 +5,7 @@ import {Cluster} from '../kube/cluster.js'
 import {execCapture, runningPod} from '../kube/exec.js'
 import {rolloutDone} from '../kube/wait.js'
 import {daysLeft, inspectCertificate} from '../pki/inspect.js'
-import {Registry} from '../registry/types.js'
+import {Registry, servedBy} from '../registry/types.js'
 import {names} from '../render/names.js'
 import {labelSelectorFor} from '../render/objects.js'
 import {discoverEndpoint} from './endpoint.js'
@@ -145,7 +145,7 @@ export async function gatewayStatus(home: Home, kubeconfig: string | undefined):
     }
   })
   const services: ServiceStatus[] = registry.services.map((s) => {
-    const serving = registry.clients.filter((c) => !s.clients || s.clients.includes(c.name))
+    const serving = registry.clients.filter((c) => servedBy(s, c.name))
     const backends = serving.map((c) => ({client: c.name, status: health?.backends[s.name]?.[c.name] ?? 'unknown'}))
     return {
       name: s.name,

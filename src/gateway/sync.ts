@@ -1,7 +1,7 @@
 import {applyAll, AppliedSet} from '../kube/apply-all.js'
 import {Registry} from '../registry/types.js'
 import {names} from '../render/names.js'
-import {renderClientProxyConfig} from '../render/client.js'
+import {ClientTarget, renderClientProxyConfig} from '../render/client.js'
 import {EXPOSED_LABEL, renderServer, ServerSecrets} from '../render/server.js'
 import {ServerSettings} from '../render/settings.js'
 import {Reporter} from '../ui/reporter.js'
@@ -39,16 +39,16 @@ async function pruneExposedServices(home: Home, keep: Set<string>): Promise<void
   }
 }
 
+/** Where a registered client lives and which server endpoint (stored as host:port) it dials. */
+export function clientTarget(registry: Registry, clientName: string, namespace: string, settings: ServerSettings): ClientTarget {
+  const endpoint = registry.clients.find((c) => c.name === clientName)?.endpoint ?? ''
+  const [serverAddress, port] = endpoint.split(/:(?=\d+$)/)
+  return {clientName, namespace, serverAddress, serverPort: Number(port) || settings.port}
+}
+
 /** Pushes a new HAProxy config to one client, which reloads it in place. */
 export async function syncClientProxy(provider: Provider, registry: Registry, settings: ServerSettings, reporter: Reporter): Promise<void> {
-  const client = registry.clients.find((c) => c.name === provider.clientName)
-  const [address, port] = (client?.endpoint ?? ':').split(/:(?=\d+$)/)
-  const object = renderClientProxyConfig(registry, settings, {
-    clientName: provider.clientName,
-    namespace: provider.namespace,
-    serverAddress: address,
-    serverPort: Number(port) || settings.port,
-  })
+  const object = renderClientProxyConfig(registry, settings, clientTarget(registry, provider.clientName, provider.namespace, settings))
   await provider.cluster.apply(object)
   reporter.step(`updated the proxy config of client ${provider.clientName} in ${provider.cluster.context}`)
 }

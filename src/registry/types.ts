@@ -52,3 +52,7 @@ export interface Registry {
 }
 
 export const emptyRegistry = (): Registry => ({services: [], clients: [], revoked: []})
+
+/** Whether a client carries a service: the ones it names, or every client when it names none. */
+export const servedBy = (service: Pick<ExposedService, 'clients'>, clientName: string): boolean =>
+  !service.clients || service.clients.includes(clientName)

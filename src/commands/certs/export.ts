@@ -18,7 +18,7 @@ export default class CertsExport extends ClusterCommand<typeof CertsExport> {
 
   async run(): Promise<unknown> {
     const home = await this.home()
-    const {exportClient} = await import('../../gateway/certs.js')
+    const {exportClient} = await import('../../gateway/certs/export.js')
     const result = await exportClient(
       home,
       {

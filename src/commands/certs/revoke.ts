@@ -12,7 +12,7 @@ export default class CertsRevoke extends ClusterCommand<typeof CertsRevoke> {
   async run(): Promise<unknown> {
     const home = await this.home()
     await this.confirm(`Revoke the certificate of client ${this.flags.client}? It will be disconnected`)
-    const {revokeClient} = await import('../../gateway/certs.js')
+    const {revokeClient} = await import('../../gateway/certs/revoke.js')
     return this.emit(await revokeClient(home, this.flags.client, this.reporter), (r) => r.summary)
   }
 }

@@ -23,7 +23,7 @@ For the server (--server): a new server certificate from the same CA; the server
 
   async run(): Promise<unknown> {
     const home = await this.home()
-    const {rotateClient, rotateServer} = await import('../../gateway/certs.js')
+    const {rotateClient, rotateServer} = await import('../../gateway/certs/rotate.js')
     const common = {certDays: this.flags['cert-days'], wait: this.flags.wait, timeoutMs: this.flags.timeout}
     if (this.flags.server) return this.emit(await rotateServer(home, common, this.reporter), (r) => r.summary)
     if (!this.flags.to && !this.flags.client) throw usageError('nothing to rotate', 'pass --to CONTEXT, --client NAME or --server')

@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {ClusterCommand} from '../../base-command.js'
 import {SvcgwError} from '../../errors.js'
-import type {CertificateRow, CertsStatus} from '../../gateway/certs.js'
+import type {CertificateRow, CertsStatus} from '../../gateway/certs/status.js'
 import {colour, visibleLength} from '../../ui/colour.js'
 import {table} from '../../ui/output.js'
 
@@ -22,7 +22,7 @@ export default class CertsStatusCommand extends ClusterCommand<typeof CertsStatu
   }
 
   async run(): Promise<CertsStatus> {
-    const {certsStatus} = await import('../../gateway/certs.js')
+    const {certsStatus} = await import('../../gateway/certs/status.js')
     const result = await certsStatus(await this.home(), this.flags['warn-days'])
     this.emit(result, (r) =>
       table(

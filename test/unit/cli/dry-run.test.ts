@@ -1,11 +1,8 @@
 import {strict as assert} from 'node:assert'
-import {execFileSync} from 'node:child_process'
-import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
-import {join} from 'node:path'
 import yaml from 'js-yaml'
 
 import {runCli} from './run-cli.js'
+import {openssl} from '../../support/openssl.js'
 
 interface Obj {
   apiVersion: string
@@ -18,15 +15,6 @@ interface Obj {
 
 const decode = (o: Obj | undefined, key: string): string => Buffer.from(o?.data?.[key] ?? '', 'base64').toString('utf8')
 
-function openssl(args: string[], files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'svcgw-dry-'))
-  try {
-    for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content)
-    return execFileSync('openssl', args, {cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe']})
-  } finally {
-    rmSync(dir, {recursive: true, force: true})
-  }
-}
 
 const API_VERSIONS: Record<string, string> = {
   Namespace: 'v1',

@@ -1,24 +1,12 @@
 import {strict as assert} from 'node:assert'
-import {execFileSync} from 'node:child_process'
-import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
-import {join} from 'node:path'
 
 import {createCA, issueClientCertificate, issueServerCertificate} from '../../../src/pki/certificates.js'
 import {daysLeft, inspectCertificate, isIssuedBy, serialToDecimal} from '../../../src/pki/inspect.js'
 import {generateTlsCryptKey, isTlsCryptKey} from '../../../src/pki/tls-crypt.js'
+import {openssl} from '../../support/openssl.js'
 
 const DAY = 86_400_000
 
-function openssl(args: string[], files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'svcgw-pki-'))
-  try {
-    for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content)
-    return execFileSync('openssl', args, {cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe']})
-  } finally {
-    rmSync(dir, {recursive: true, force: true})
-  }
-}
 
 describe('pki', () => {
   const ca = createCA({commonName: 'test-ca'})
