@@ -11,7 +11,8 @@ cd "$ROOT" || exit 1
 CFG=haproxy/haproxy.cfg
 mkdir -p run
 
-checksum() { cksum "$CFG" 2>/dev/null | cut -d' ' -f1; }
+# md5sum: an applet of every busybox build (Debian's has no cksum).
+checksum() { md5sum "$CFG" 2>/dev/null | cut -d' ' -f1; }
 
 haproxy -W -db -f "$CFG" &
 master=$!

@@ -1,4 +1,4 @@
-import {ClientService, ExposedService, Registry} from '../registry/types.js'
+import {ClientService, ExposedService, Registry, servedBy} from '../registry/types.js'
 import {files, rel, STATS_PORT} from './layout.js'
 
 /** Tunables the tests shorten; production keeps the defaults. */
@@ -11,6 +11,15 @@ export interface CheckTimers {
 
 export const DEFAULT_CHECKS: CheckTimers = {interMs: 1000, fall: 2}
 
+/** How a service's connections are spread over the clients that serve it. */
+export type Balance = 'roundrobin' | 'leastconn'
+
+export interface ServerProxyOptions {
+  checks?: Partial<CheckTimers>
+  /** Default roundrobin; leastconn suits long-lived connections. */
+  balance?: Balance
+}
+
 const lines = (...parts: Array<string | string[]>): string => `${parts.flat().join('\n')}\n`
 
 const header = (): string[] => [
@@ -19,6 +28,10 @@ const header = (): string[] => [
   '  master-worker',
   // A reload hands the listening sockets to the new worker; the old one finishes its connections.
   `  pidfile ${rel.run}/${files.haproxyPid}`,
+  // Admin socket for `show stat`, `show servers state`, `disable server` (socat or nc -U in the
+  // pod, node:net in the tests); expose-fd hands the listeners to the new worker on a reload.
+  // unix@ makes HAProxy read a relative path as a socket path, not host:port.
+  `  stats socket unix@${rel.run}/${files.haproxySocket} mode 600 level admin expose-fd listeners`,
   '  log stdout format raw local0 info',
   '',
   'defaults',
@@ -26,6 +39,8 @@ const header = (): string[] => [
   '  log global',
   '  option tcplog',
   '  option dontlognull',
+  // Kernel splicing moves payload between sockets without copying it through user space.
+  '  option splice-auto',
   '  timeout connect 3s',
   '  timeout client 1h',
   '  timeout server 1h',
@@ -45,31 +60,35 @@ const header = (): string[] => [
 /** HAProxy section names: one per exposed service, named after it. */
 export const sectionOf = (service: ExposedService): string => `svc-${service.name}`
 
+/** A TCP frontend on the service's internalPort and the backend it feeds. */
+const proxySections = (service: ExposedService, backend: string[]): string[] => [
+  `frontend ${sectionOf(service)}`,
+  `  bind :${service.internalPort}`,
+  `  default_backend ${sectionOf(service)}`,
+  '',
+  `backend ${sectionOf(service)}`,
+  ...backend,
+  '',
+]
+
 /**
  * Server side: one frontend per exposed service on its internalPort, one
  * health-checked backend server per client that serves it, at
  * tunnelIP:internalPort. A client that stops answering is out within
  * fall × inter, and its sessions are cut so that callers reconnect.
  */
-export function renderServerHaproxy(registry: Registry, checks: Partial<CheckTimers> = {}): string {
-  const c = {...DEFAULT_CHECKS, ...checks}
+export function renderServerHaproxy(registry: Registry, options: ServerProxyOptions = {}): string {
+  const c = {...DEFAULT_CHECKS, ...options.checks}
   const sections = registry.services.flatMap((service) => {
-    const serving = registry.clients.filter((client) => !service.clients || service.clients.includes(client.name))
-    const name = sectionOf(service)
-    return [
-      `frontend ${name}`,
-      `  bind :${service.internalPort}`,
-      `  default_backend ${name}`,
-      '',
-      `backend ${name}`,
-      '  balance roundrobin',
+    const serving = registry.clients.filter((client) => servedBy(service, client.name))
+    return proxySections(service, [
+      `  balance ${options.balance ?? 'roundrobin'}`,
       // A refused connection to one client is retried on another.
       '  option redispatch',
       '  retries 2',
       `  default-server check inter ${c.interMs} fastinter ${Math.max(100, Math.floor(c.interMs / 2))} fall ${c.fall} rise 1 on-marked-down shutdown-sessions init-addr none`,
       ...serving.map((client) => `  server ${client.name} ${client.tunnelIP}:${service.internalPort}`),
-      '',
-    ]
+    ])
   })
   return lines(header(), sections)
 }
@@ -87,22 +106,13 @@ export interface ClientProxyOptions {
  * cluster DNS (re-resolved at run time, so a recreated Service is followed).
  */
 export function renderClientHaproxy(registry: Registry, options: ClientProxyOptions): string {
-  const serving = registry.services.filter((s) => !s.clients || s.clients.includes(options.clientName))
+  const serving = registry.services.filter((s) => servedBy(s, options.clientName))
   const useDns = !options.resolveService
   const sections = serving.flatMap((service) => {
-    const name = sectionOf(service)
     const target = options.resolveService
       ? options.resolveService(service.clientService)
       : `${service.clientService.name}.${service.clientService.namespace}.svc.${options.clusterDomain}:${service.clientService.port}`
-    return [
-      `frontend ${name}`,
-      `  bind :${service.internalPort}`,
-      `  default_backend ${name}`,
-      '',
-      `backend ${name}`,
-      `  server target ${target}${useDns ? ' resolvers cluster init-addr last,libc,none' : ''}`,
-      '',
-    ]
+    return proxySections(service, [`  server target ${target}${useDns ? ' resolvers cluster init-addr last,libc,none' : ''}`])
   })
   const resolvers = useDns ? ['resolvers cluster', '  parse-resolv-conf', '  hold valid 10s', '  hold other 30s', ''] : []
   return lines(header(), resolvers, sections)

@@ -2,7 +2,7 @@ import {readdirSync, readFileSync} from 'node:fs'
 import {fileURLToPath} from 'node:url'
 
 import {Registry} from '../registry/types.js'
-import {CheckTimers, ClientProxyOptions, renderClientHaproxy, renderServerHaproxy} from './haproxy.js'
+import {ClientProxyOptions, renderClientHaproxy, renderServerHaproxy, ServerProxyOptions} from './haproxy.js'
 import {files} from './layout.js'
 import {
   ClientTunnelOptions,
@@ -17,8 +17,8 @@ import {
 
 export type {Proto}
 
-export interface ServerFilesOptions extends ServerTunnelOptions {
-  checks?: Partial<CheckTimers>
+/** proto is required; port 1194, tunnelNetwork 10.8.0.0/24, roundrobin and production timers by default. */
+export interface ServerFilesOptions extends ServerTunnelOptions, ServerProxyOptions {
   timers?: Partial<Timers>
 }
 
@@ -40,7 +40,7 @@ export function renderServerFiles(registry: Registry, options: ServerFilesOption
     openvpn: {[files.serverConf]: renderServerConf(options)},
     ccd: renderClientConfigDir(registry, options.tunnelNetwork),
     crl: renderRevocations(registry),
-    haproxy: {[files.haproxyCfg]: renderServerHaproxy(registry, options.checks)},
+    haproxy: {[files.haproxyCfg]: renderServerHaproxy(registry, {checks: options.checks, balance: options.balance})},
   }
 }
 

@@ -39,6 +39,8 @@ export const files = {
   haproxyCfg: 'haproxy.cfg',
   openvpnStatus: 'openvpn-status.log',
   haproxyPid: 'haproxy.pid',
+  /** HAProxy's admin stats socket (run dir). */
+  haproxySocket: 'haproxy.sock',
 } as const
 
 /** HAProxy's stats page, on loopback inside the pod only: `status` reads it by exec. */

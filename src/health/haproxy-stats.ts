@@ -8,6 +8,7 @@ export interface HaproxyStatRow {
   stot: number
   /** Seconds since the last status change. */
   lastchg?: number
+  /** Last health-check result (L4OK, L4CON, L4TOUT, …), without the in-progress marker. */
   checkStatus?: string
   /** Server address (HAProxy ≥ 1.9). */
   addr?: string
@@ -32,7 +33,8 @@ export function parseHaproxyStats(csv: string): HaproxyStatRow[] {
         const value = cells[i] ?? ''
         row[name] = NUMERIC.has(name) ? (value === '' ? undefined : Number(value)) : value
       })
-      row.checkStatus = row.check_status as string | undefined
+      // "* L4TOUT": HAProxy marks a check still in progress with "* " before the last result.
+      row.checkStatus = typeof row.check_status === 'string' ? row.check_status.replace(/^\* /, '') : undefined
       return row as HaproxyStatRow
     })
 }

@@ -5,6 +5,7 @@ import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 import {issueClientCertificate, createCA} from '../../src/pki/certificates.js'
+import {ROOT} from '../../src/dataplane/layout.js'
 import {backendHealth, parseHaproxyStats} from '../../src/health/haproxy-stats.js'
 import {missingPrerequisite, removeLeftovers} from './netns.js'
 import {Rig, sleep} from './rig.js'
@@ -86,6 +87,19 @@ for (const proto of ['tcp', 'udp'] as const) {
       assert.equal(answers.get(undefined), undefined, 'no request failed')
     })
 
+    it("gives `status` the live view: connected tunnels and backend health, read as the pod exec does", async () => {
+      const {readServerHealth} = await import('../../src/gateway/server-health.js')
+      // The same commands status runs in the pod, with the pod's root mapped to this host's.
+      const health = await readServerHealth((_container, command) => rig.execInServer(command.map((a) => a.replace(ROOT, rig.serverRoot))))
+      assert.deepEqual(health.tunnels.map((t) => [t.commonName, t.tunnelIP]).sort(), [
+        ['c1', '10.8.0.10'],
+        ['c2', '10.8.0.11'],
+      ])
+      assert.ok(health.tunnels.every((t) => t.bytesReceived > 0))
+      assert.deepEqual(health.backends.web, {c1: 'UP', c2: 'UP'})
+      assert.deepEqual(health.backends.api, {c1: 'UP'})
+    })
+
     it('drops a stopped client: every request started 3 s after the stop succeeds; restarted, it takes traffic again', async () => {
       await rig.stopClient('c2')
       const stoppedAt = Date.now()
@@ -93,6 +107,9 @@ for (const proto of ['tcp', 'udp'] as const) {
       while (Date.now() - stoppedAt < 6000) {
         const at = Date.now() - stoppedAt
         results.push({at, answer: await rig.request(WEB, 8)})
+      }
+      if (process.env.SVCGW_CAPTURE_FIXTURES) {
+        writeFileSync(join(FIXTURES, `haproxy-stats-${proto}-c2-down.csv`), await rig.haproxyCommand('show stat'))
       }
       const late = results.filter((r) => r.at >= 3000)
       const lastFailure = results.filter((r) => r.answer === undefined).pop()?.at
@@ -120,9 +137,21 @@ for (const proto of ['tcp', 'udp'] as const) {
       held.stdout.on('data', (d: Buffer) => (out += d.toString()))
       held.stdin.write('before\n')
       await rig.waitFor('echo before the reload', () => out.includes('before'), 5000)
+      // New connections to a service already exposed keep working through the reload, too.
+      let reloading = true
+      const during: Array<string | undefined> = []
+      const traffic = (async () => {
+        while (reloading) during.push(await rig.request(WEB))
+      })()
+      await sleep(300)
       rig.registry.services.push({name: 'late', port: 80, internalPort: 20_003, clientService: {name: 'late', namespace: 'default', port: 8080}})
       rig.writeConfigs()
       await rig.waitFor('the new service answers', async () => (await rig.request(20_003)) !== undefined, 10_000)
+      await sleep(500)
+      reloading = false
+      await traffic
+      assert.ok(during.length >= 5, `only ${during.length} requests during the reload`)
+      assert.equal(during.filter((a) => a === undefined).length, 0, `requests failed during the reload (${during.length} sent)`)
       held.stdin.write('after\n')
       await rig.waitFor('echo after the reload, on the same connection', () => out.includes('after'), 5000)
       assert.ok(!out.includes('closed'), `the held connection closed: ${out}`)
@@ -179,6 +208,7 @@ for (const proto of ['tcp', 'udp'] as const) {
         await sleep(1500)
         writeFileSync(join(FIXTURES, `openvpn-status-${proto}.txt`), await rig.execInServer(['cat', join(rig.serverRoot, 'run/openvpn-status.log')]))
         writeFileSync(join(FIXTURES, `haproxy-stats-${proto}.csv`), await rig.execInServer(['sh', join(rig.serverRoot, 'scripts/haproxy-stats.sh')]))
+        writeFileSync(join(FIXTURES, `haproxy-show-stat-${proto}.csv`), await rig.haproxyCommand('show stat'))
       }
     })
   })

@@ -1,8 +1,26 @@
 import {ChildProcess, execFileSync, spawn, spawnSync} from 'node:child_process'
 import {existsSync} from 'node:fs'
 
-/** Every namespace and link of the suite starts with this, so a crashed run's leftovers can be found. */
+/**
+ * Every namespace and link of the suite starts with PREFIX and the id of the
+ * process that made it (base 36), so that runs side by side on one machine
+ * (two engineers, a benchmark and a test) never touch each other's, and the
+ * leftovers of a run that died are found by their owner being gone.
+ */
 export const PREFIX = 'svcgwt'
+const RUN = process.pid.toString(36)
+/** Namespace names: svcgwt<run>-<name>; link names (15 bytes at most): sg<run><kind><n>. */
+const nsName = (name: string) => `${PREFIX}${RUN}-${name}`
+const linkName = (kind: string, n: number) => `sg${RUN}${kind}${n}`
+
+const alive = (run: string): boolean => {
+  try {
+    process.kill(Number.parseInt(run, 36), 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
 
 const ip = (...args: string[]): string => execFileSync('ip', args, {encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe']})
 export const inNs = (ns: string, ...args: string[]): string => ip('netns', 'exec', ns, ...args)
@@ -17,13 +35,21 @@ export function missingPrerequisite(): string | undefined {
   return undefined
 }
 
-/** Removes namespaces left by an earlier run that died before its teardown. */
+/** Removes namespaces and links left by earlier runs whose process is gone (a crash before teardown). */
 export function removeLeftovers(): void {
   for (const line of ip('netns', 'list').split('\n')) {
     const name = line.split(' ')[0]
-    if (!name.startsWith(PREFIX)) continue
+    const run = new RegExp(`^${PREFIX}([0-9a-z]+)-`).exec(name)?.[1]
+    // Names without a run id come from older versions of this harness.
+    const stale = run ? !alive(run) : name.startsWith(`${PREFIX}-`)
+    if (!stale) continue
     spawnSync('sh', ['-c', `ip netns pids ${name} | xargs -r kill -9`])
     spawnSync('ip', ['netns', 'del', name])
+  }
+  // A veth pair made but not yet moved into its namespaces when the run died.
+  for (const line of ip('-o', 'link', 'show').split('\n')) {
+    const name = /^\d+: (sg[0-9a-z]+?)[hsab]\d+[@:]/.exec(line)?.[1]
+    if (name && !alive(name.slice(2))) spawnSync('ip', ['link', 'del', line.split(': ')[1].split('@')[0]])
   }
 }
 
@@ -40,7 +66,7 @@ export interface Host {
 export class Network {
   private readonly namespaces: string[] = []
   private readonly processes: ChildProcess[] = []
-  readonly switchNs = `${PREFIX}-sw`
+  readonly switchNs = nsName('sw')
   private linkCount = 0
 
   constructor() {
@@ -57,13 +83,13 @@ export class Network {
 
   /** A host on the shared bridge. */
   host(name: string, address: string): Host {
-    const ns = `${PREFIX}-${name}`
+    const ns = nsName(name)
     this.addNs(ns)
     const id = this.linkCount++
-    ip('link', 'add', `${PREFIX}h${id}`, 'type', 'veth', 'peer', 'name', `${PREFIX}s${id}`)
-    ip('link', 'set', `${PREFIX}h${id}`, 'netns', ns, 'name', 'eth0')
-    ip('link', 'set', `${PREFIX}s${id}`, 'netns', this.switchNs)
-    inNs(this.switchNs, 'ip', 'link', 'set', `${PREFIX}s${id}`, 'master', 'br0', 'up')
+    ip('link', 'add', linkName('h', id), 'type', 'veth', 'peer', 'name', linkName('s', id))
+    ip('link', 'set', linkName('h', id), 'netns', ns, 'name', 'eth0')
+    ip('link', 'set', linkName('s', id), 'netns', this.switchNs)
+    inNs(this.switchNs, 'ip', 'link', 'set', linkName('s', id), 'master', 'br0', 'up')
     inNs(ns, 'ip', 'addr', 'add', `${address}/24`, 'dev', 'eth0')
     inNs(ns, 'ip', 'link', 'set', 'eth0', 'up')
     return {ns, address}
@@ -71,12 +97,12 @@ export class Network {
 
   /** A host reachable only over a private link from `from` (e.g. a backend behind a client). */
   behind(from: Host, name: string, subnet: string): Host {
-    const ns = `${PREFIX}-${name}`
+    const ns = nsName(name)
     this.addNs(ns)
     const id = this.linkCount++
-    ip('link', 'add', `${PREFIX}a${id}`, 'type', 'veth', 'peer', 'name', `${PREFIX}b${id}`)
-    ip('link', 'set', `${PREFIX}a${id}`, 'netns', from.ns, 'name', `to-${name}`)
-    ip('link', 'set', `${PREFIX}b${id}`, 'netns', ns, 'name', 'eth0')
+    ip('link', 'add', linkName('a', id), 'type', 'veth', 'peer', 'name', linkName('b', id))
+    ip('link', 'set', linkName('a', id), 'netns', from.ns, 'name', `to-${name}`)
+    ip('link', 'set', linkName('b', id), 'netns', ns, 'name', 'eth0')
     inNs(from.ns, 'ip', 'addr', 'add', `${subnet}.1/24`, 'dev', `to-${name}`)
     inNs(from.ns, 'ip', 'link', 'set', `to-${name}`, 'up')
     inNs(ns, 'ip', 'addr', 'add', `${subnet}.2/24`, 'dev', 'eth0')

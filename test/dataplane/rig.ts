@@ -1,5 +1,6 @@
-import {ChildProcess, execFile} from 'node:child_process'
-import {mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
+import {ChildProcess, execFile, spawnSync} from 'node:child_process'
+import {connect} from 'node:net'
+import {mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -24,6 +25,15 @@ const TEST_TIMERS = {ping: 1, pingRestart: 4, statusInterval: 1}
 const TEST_CHECKS = {interMs: 500, fall: 2}
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** The tools our scripts call besides openvpn, haproxy and ip: busybox applets in the Alpine images. */
+const SCRIPT_TOOLS = ['sh', 'cat', 'chmod', 'cut', 'grep', 'md5sum', 'mkdir', 'mknod', 'sleep', 'wget']
+/**
+ * The images run the scripts with busybox, so the rig does too when it is
+ * installed: `busybox sh` with busybox's applets first on PATH. Otherwise the
+ * system sh (dash on Debian, also POSIX). SVCGW_TEST_SHELL=sh forces the latter.
+ */
+export const useBusybox = process.env.SVCGW_TEST_SHELL !== 'sh' && spawnSync('sh', ['-c', 'command -v busybox']).status === 0
 
 /** Writes a file the way the kubelet updates a ConfigMap volume: whole, by rename. */
 function writeAtomically(path: string, content: string, mode = 0o644): void {
@@ -140,7 +150,43 @@ export class Rig {
   }
 
   private env(root: string) {
-    return {SVCGW_ROOT: root, SVCGW_WATCH_INTERVAL: '0.5'}
+    return {SVCGW_ROOT: root, SVCGW_WATCH_INTERVAL: '0.5', ...(useBusybox ? {PATH: `${this.applets}:${process.env.PATH}`} : {})}
+  }
+
+  private get applets(): string {
+    const dir = join(this.tmp, 'busybox')
+    if (!this.appletsReady) {
+      mkdirSync(dir, {recursive: true})
+      const busybox = spawnSync('sh', ['-c', 'command -v busybox'], {encoding: 'utf8'}).stdout.trim()
+      for (const tool of SCRIPT_TOOLS) symlinkSync(busybox, join(dir, tool))
+      this.appletsReady = true
+    }
+    return dir
+  }
+
+  private appletsReady = false
+
+  /** Runs one of our scripts, as the pod's container command does. */
+  private script(host: Host, root: string, label: string, name: string, ...args: string[]): ChildProcess {
+    const shell = useBusybox ? ['busybox', 'sh'] : ['sh']
+    return this.watch(this.net.start(host, [...shell, join(root, rel.scripts, name), ...args], this.env(root), this.logger(label)), label)
+  }
+
+  /** Daemons that ended without being stopped: any wait fails at once, with their logs. */
+  private readonly crashed: string[] = []
+  private readonly stopping = new Set<ChildProcess>()
+
+  private watch(child: ChildProcess, label: string): ChildProcess {
+    child.once('exit', (code, signal) => {
+      if (!this.stopping.has(child)) this.crashed.push(`${label} exited unexpectedly (${signal ?? code})`)
+    })
+    return child
+  }
+
+  private async stop(child: ChildProcess | undefined): Promise<void> {
+    if (!child) return
+    this.stopping.add(child)
+    await this.net.stop(child)
   }
 
   private logger(prefix: string) {
@@ -150,36 +196,36 @@ export class Rig {
   }
 
   startServer(): void {
-    this.serverOpenvpn = this.net.start(this.server, ['sh', join(this.serverRoot, rel.scripts, 'openvpn-server.sh')], this.env(this.serverRoot), this.logger('server-openvpn'))
-    this.serverHaproxy = this.net.start(this.server, ['sh', join(this.serverRoot, rel.scripts, 'haproxy-run.sh')], this.env(this.serverRoot), this.logger('server-haproxy'))
+    this.serverOpenvpn = this.script(this.server, this.serverRoot, 'server-openvpn', 'openvpn-run.sh', files.serverConf)
+    this.serverHaproxy = this.script(this.server, this.serverRoot, 'server-haproxy', 'haproxy-run.sh')
   }
 
   async stopServer(): Promise<void> {
-    await Promise.all([this.serverOpenvpn, this.serverHaproxy].filter(Boolean).map((p) => this.net.stop(p!)))
+    await Promise.all([this.serverOpenvpn, this.serverHaproxy].map((p) => this.stop(p)))
   }
 
   startBackends(): void {
     for (const c of this.clients.values()) {
-      c.backendProcess = this.net.start(c.backend, [process.execPath, join(HERE, 'backend.mjs'), `backend-${c.name}`])
+      c.backendProcess = this.watch(this.net.start(c.backend, [process.execPath, join(HERE, 'backend.mjs'), `backend-${c.name}`]), `${c.name}-backend`)
     }
   }
 
   startClient(name: string): void {
     const c = this.clients.get(name)!
-    c.openvpn = this.net.start(c.host, ['sh', join(c.root, rel.scripts, 'openvpn-client.sh')], this.env(c.root), this.logger(`${name}-openvpn`))
-    c.haproxy = this.net.start(c.host, ['sh', join(c.root, rel.scripts, 'haproxy-run.sh')], this.env(c.root), this.logger(`${name}-haproxy`))
+    c.openvpn = this.script(c.host, c.root, `${name}-openvpn`, 'openvpn-run.sh', files.clientConf)
+    c.haproxy = this.script(c.host, c.root, `${name}-haproxy`, 'haproxy-run.sh')
   }
 
   async stopClient(name: string): Promise<void> {
     const c = this.clients.get(name)!
-    await Promise.all([c.openvpn, c.haproxy].filter(Boolean).map((p) => this.net.stop(p!)))
+    await Promise.all([c.openvpn, c.haproxy].map((p) => this.stop(p)))
   }
 
   /** Restarts only the client's OpenVPN (a pod restart after its Secret changed). */
   async restartClientTunnel(name: string): Promise<void> {
     const c = this.clients.get(name)!
-    if (c.openvpn) await this.net.stop(c.openvpn)
-    c.openvpn = this.net.start(c.host, ['sh', join(c.root, rel.scripts, 'openvpn-client.sh')], this.env(c.root), this.logger(`${name}-openvpn`))
+    await this.stop(c.openvpn)
+    c.openvpn = this.script(c.host, c.root, `${name}-openvpn`, 'openvpn-run.sh', files.clientConf)
   }
 
   /** Who the server says is connected, from its status file, through our parser. */
@@ -194,6 +240,7 @@ export class Rig {
   async waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<number> {
     const started = Date.now()
     while (Date.now() - started < timeoutMs) {
+      if (this.crashed.length > 0) throw new Error(`${this.crashed.join('; ')} while waiting for ${what}\n${this.log.slice(-30).join('\n')}`)
       if (await check()) return Date.now() - started
       await sleep(200)
     }
@@ -225,7 +272,21 @@ export class Rig {
     })
   }
 
+  /** One command on the server HAProxy's admin socket (a unix socket: reachable from any network namespace). */
+  haproxyCommand(command: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      let out = ''
+      const socket = connect(join(this.serverRoot, rel.run, files.haproxySocket), () => socket.end(`${command}\n`))
+      socket.setEncoding('utf8')
+      socket.on('data', (d: string) => (out += d))
+      socket.on('end', () => resolve(out))
+      socket.on('error', reject)
+    })
+  }
+
   async teardown(): Promise<void> {
+    for (const c of this.clients.values()) for (const p of [c.openvpn, c.haproxy, c.backendProcess]) if (p) this.stopping.add(p)
+    for (const p of [this.serverOpenvpn, this.serverHaproxy]) if (p) this.stopping.add(p)
     await this.net.teardown()
     rmSync(this.tmp, {recursive: true, force: true})
   }

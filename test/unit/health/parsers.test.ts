@@ -56,11 +56,24 @@ describe('HAProxy stats parser (captured output)', () => {
     assert.equal(health.stats, undefined, 'the stats frontend is not a service')
   })
 
-  it('shows a stopped client as DOWN', () => {
-    const health = backendHealth(parseHaproxyStats(fixture('haproxy-stats-tcp-c2-down.csv')))
-    assert.equal(health.web.c1, 'UP')
-    assert.equal(health.web.c2, 'DOWN')
-  })
+  for (const proto of ['tcp', 'udp']) {
+    it(`shows a stopped client as DOWN (${proto}, \`show stat\` on the admin socket)`, () => {
+      const rows = parseHaproxyStats(fixture(`haproxy-stats-${proto}-c2-down.csv`))
+      assert.deepEqual(backendHealth(rows).web, {c1: 'UP', c2: 'DOWN'})
+      const c2 = rows.find((r) => r.pxname === 'svc-web' && r.svname === 'c2')!
+      assert.match(c2.checkStatus ?? '', /^L4(CON|TOUT)$/)
+      assert.ok((c2.lastchg ?? -1) >= 0)
+    })
+
+    it(`reads \`show stat\` from the admin socket as it reads the HTTP CSV (${proto})`, () => {
+      const socket = parseHaproxyStats(fixture(`haproxy-show-stat-${proto}.csv`))
+      const http = parseHaproxyStats(fixture(`haproxy-stats-${proto}.csv`))
+      const key = (r: {pxname: string; svname: string; status: string}) => `${r.pxname}/${r.svname}/${r.status}`
+      assert.deepEqual(socket.map(key), http.map(key))
+      // Captured at the end of the run, after the expose test added echo (c1 only) and late (every client).
+      assert.deepEqual(backendHealth(socket), {web: {c1: 'UP', c2: 'UP'}, api: {c1: 'UP'}, echo: {c1: 'UP'}, late: {c1: 'UP', c2: 'UP'}})
+    })
+  }
 
   it('returns nothing for text without a header', () => {
     assert.deepEqual(parseHaproxyStats('no stats here\n'), [])

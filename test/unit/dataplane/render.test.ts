@@ -1,0 +1,263 @@
+import {strict as assert} from 'node:assert'
+import {spawnSync} from 'node:child_process'
+import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import {DEFAULT_IMAGES} from '../../../src/dataplane/images.js'
+import {renderClientFiles, renderServerFiles, scriptFiles} from '../../../src/dataplane/index.js'
+import {files} from '../../../src/dataplane/layout.js'
+import {SvcgwError} from '../../../src/errors.js'
+import {serialToDecimal} from '../../../src/pki/inspect.js'
+import {Registry} from '../../../src/registry/types.js'
+
+const registry = (): Registry => ({
+  services: [
+    {name: 'web', port: 80, internalPort: 20_000, clientService: {name: 'nginx', namespace: 'shop', port: 8080}},
+    {name: 'api', port: 8080, internalPort: 20_001, clientService: {name: 'api', namespace: 'default', port: 9000}, clients: ['b']},
+  ],
+  clients: [
+    {name: 'a', tunnelIP: '10.8.0.10', serial: '0a1b', notAfter: '2030-01-01T00:00:00Z'},
+    {name: 'b', tunnelIP: '10.8.0.11', serial: '0c2d', notAfter: '2030-01-01T00:00:00Z'},
+  ],
+  revoked: [{serial: 'ff00ff00ff00ff00ff00ff00ff00ff01', commonName: 'old-a', revokedAt: '2026-01-01T00:00:00Z'}],
+})
+
+const directives = (conf: string): string[] => conf.split('\n').filter((l) => l && !l.startsWith('#'))
+const has = (available: string) => spawnSync('sh', ['-c', `command -v ${available}`]).status === 0
+
+/** Every file a config names must sit under the layout root, so the tests can run it under a temporary one. */
+function assertRelativePaths(conf: string): void {
+  for (const line of directives(conf)) {
+    if (line.trim().startsWith('stats uri')) continue
+    for (const word of line.trim().split(/\s+/).slice(1)) assert.ok(!/^(unix@)?\//.test(word), `absolute path in "${line.trim()}"`)
+  }
+}
+
+describe('data-plane renderers', () => {
+  describe('OpenVPN server', () => {
+    const conf = renderServerFiles(registry(), {proto: 'udp'}).openvpn[files.serverConf]
+    const lines = directives(conf)
+
+    it('defaults to port 1194 and 10.8.0.0/24 with the server on its first host, no pool', () => {
+      assert.ok(lines.includes('port 1194'))
+      assert.ok(lines.includes('server 10.8.0.0 255.255.255.0 nopool'))
+      assert.ok(lines.includes('topology subnet'))
+    })
+
+    it('requires client certificates, TLS 1.2+, AEAD ciphers and tls-crypt', () => {
+      for (const required of [
+        'tls-version-min 1.2',
+        'remote-cert-tls client',
+        'verify-client-cert require',
+        'tls-crypt tls-crypt/tls-crypt.key',
+        'ca tls/ca.crt',
+        'cert tls/tls.crt',
+        'key tls/tls.key',
+      ]) {
+        assert.ok(lines.includes(required), required)
+      }
+      const ciphers = lines.find((l) => /^(data|ncp)-ciphers /.test(l))?.split(' ')[1].split(':')
+      assert.deepEqual(ciphers, ['AES-256-GCM', 'AES-128-GCM', 'CHACHA20-POLY1305'])
+    })
+
+    it('admits registered CNs only, with revocation read from a directory on every connection', () => {
+      assert.ok(lines.includes('client-config-dir ccd'))
+      assert.ok(lines.includes('ccd-exclusive'))
+      assert.ok(lines.includes('crl-verify crl dir'))
+    })
+
+    it('pushes no route and needs no forwarding', () => {
+      assert.ok(!lines.some((l) => /^push "(route |redirect-gateway|dhcp-option)/.test(l)))
+      assert.ok(!lines.some((l) => /^(route|client-to-client)/.test(l)))
+    })
+
+    it('writes a status file the parser reads, on a short interval', () => {
+      assert.ok(lines.includes('status run/openvpn-status.log 10'))
+      assert.ok(lines.includes('status-version 2'))
+      assert.ok(lines.includes('keepalive 10 30'))
+    })
+
+    it('differs between TCP and UDP only where the transport needs it', () => {
+      const tcp = directives(renderServerFiles(registry(), {proto: 'tcp', port: 443}).openvpn[files.serverConf])
+      assert.ok(tcp.includes('proto tcp-server') && tcp.includes('port 443') && tcp.includes('tcp-nodelay'))
+      assert.ok(lines.includes('proto udp') && lines.includes('explicit-exit-notify 1'))
+    })
+
+    it('takes timers, verbosity and another network', () => {
+      const custom = directives(
+        renderServerFiles(registry(), {proto: 'udp', tunnelNetwork: '172.31.0.0/16', timers: {ping: 1, pingRestart: 4, statusInterval: 1}, verbosity: 5})
+          .openvpn[files.serverConf],
+      )
+      assert.ok(custom.includes('server 172.31.0.0 255.255.0.0 nopool'))
+      assert.ok(custom.includes('keepalive 1 4') && custom.includes('status run/openvpn-status.log 1') && custom.includes('verb 5'))
+    })
+
+    it('spells out the addressing for a server address other than the first host', () => {
+      const custom = directives(renderServerFiles(registry(), {proto: 'udp', serverTunnelIP: '10.8.0.254'}).openvpn[files.serverConf])
+      assert.ok(!custom.some((l) => l.startsWith('server ')))
+      for (const l of ['mode server', 'tls-server', 'ifconfig 10.8.0.254 255.255.255.0', 'push "topology subnet"', 'push "route-gateway 10.8.0.254"']) {
+        assert.ok(custom.includes(l), l)
+      }
+      const first = directives(renderServerFiles(registry(), {proto: 'udp', serverTunnelIP: '10.8.0.1'}).openvpn[files.serverConf])
+      assert.ok(first.includes('server 10.8.0.0 255.255.255.0 nopool'))
+      for (const bad of ['10.9.0.1', '10.8.0.0', '10.8.0.255']) {
+        assert.throws(() => renderServerFiles(registry(), {proto: 'udp', serverTunnelIP: bad}), SvcgwError, bad)
+      }
+    })
+
+    it('names every file relative to the layout root', () => assertRelativePaths(conf))
+  })
+
+  describe('client-config-dir and revocations', () => {
+    const server = renderServerFiles(registry(), {proto: 'tcp'})
+
+    it('gives each registered client its fixed address', () => {
+      assert.deepEqual(server.ccd, {a: 'ifconfig-push 10.8.0.10 255.255.255.0\n', b: 'ifconfig-push 10.8.0.11 255.255.255.0\n'})
+    })
+
+    it('names each revoked serial in decimal, as crl-verify dir looks it up', () => {
+      assert.equal(serialToDecimal('ff'), '255')
+      assert.equal(BigInt('0xff00ff00ff00ff00ff00ff00ff00ff01').toString(), '338958311018522360492699998064329424641')
+      assert.deepEqual(server.crl, {'338958311018522360492699998064329424641': ''})
+      assert.equal(serialToDecimal('ff00ff00ff00ff00ff00ff00ff00ff01'), '338958311018522360492699998064329424641')
+    })
+
+    it('renders empty directories for an empty registry', () => {
+      const empty = renderServerFiles({services: [], clients: [], revoked: []}, {proto: 'udp'})
+      assert.deepEqual([empty.ccd, empty.crl], [{}, {}])
+    })
+  })
+
+  describe('HAProxy server', () => {
+    const cfg = renderServerFiles(registry(), {proto: 'udp'}).haproxy[files.haproxyCfg]
+    const lines = directives(cfg).map((l) => l.trim())
+
+    it('runs master-worker with an admin socket and a pid file in the run dir', () => {
+      assert.ok(lines.includes('master-worker'))
+      assert.ok(lines.includes('stats socket unix@run/haproxy.sock mode 600 level admin expose-fd listeners'))
+      assert.ok(lines.includes('pidfile run/haproxy.pid'))
+    })
+
+    it('has one TCP frontend per exposed service on its internalPort', () => {
+      assert.ok(lines.includes('mode tcp'))
+      assert.match(cfg, /frontend svc-web\n {2}bind :20000\n {2}default_backend svc-web\n/)
+      assert.match(cfg, /frontend svc-api\n {2}bind :20001\n {2}default_backend svc-api\n/)
+    })
+
+    it('has one health-checked server per client that serves the service, at tunnelIP:internalPort', () => {
+      const web = cfg.split('\nbackend svc-web')[1].split('\n\n')[0]
+      assert.match(web, /server a 10\.8\.0\.10:20000$/m)
+      assert.match(web, /server b 10\.8\.0\.11:20000$/m)
+      const api = cfg.split('\nbackend svc-api')[1].split('\n\n')[0]
+      assert.ok(!api.includes('server a '), 'api is served by b only')
+      assert.match(api, /server b 10\.8\.0\.11:20001$/m)
+      for (const option of ['check', 'inter 1000', 'fall 2', 'rise 1', 'on-marked-down shutdown-sessions', 'init-addr none']) {
+        assert.match(web, new RegExp(`default-server .*\\b${option}\\b`), option)
+      }
+      assert.match(web, /balance roundrobin/)
+    })
+
+    it('takes leastconn and shorter checks', () => {
+      const custom = renderServerFiles(registry(), {proto: 'udp', balance: 'leastconn', checks: {interMs: 500, fall: 3}}).haproxy[files.haproxyCfg]
+      assert.match(custom, /balance leastconn/)
+      assert.match(custom, /default-server check inter 500 fastinter 250 fall 3 /)
+    })
+
+    it('renders a valid config without services', () => {
+      const empty = renderServerFiles({services: [], clients: [], revoked: []}, {proto: 'udp'}).haproxy[files.haproxyCfg]
+      assert.ok(!empty.includes('backend '))
+    })
+
+    it('names every file relative to the layout root', () => assertRelativePaths(cfg))
+  })
+
+  describe('client', () => {
+    const options = {clientName: 'a', serverAddress: 'gw.example.com', serverPort: 31194, proto: 'tcp' as const, serverName: 'svcgw-server'}
+
+    it('dials the server, verifies its name and refuses pushed routes', () => {
+      const lines = directives(renderClientFiles(registry(), options).openvpn[files.clientConf])
+      for (const l of [
+        'client',
+        'proto tcp-client',
+        'remote gw.example.com 31194',
+        'remote-cert-tls server',
+        'verify-x509-name svcgw-server name',
+        'tls-version-min 1.2',
+        'tls-crypt tls-crypt/tls-crypt.key',
+        'pull-filter ignore "route"',
+        'pull-filter ignore "redirect-gateway"',
+        'resolv-retry infinite',
+      ]) {
+        assert.ok(lines.includes(l), l)
+      }
+      assertRelativePaths(lines.join('\n'))
+    })
+
+    it('proxies each service it serves to the provider Service by cluster DNS, resolved at run time', () => {
+      const a = renderClientFiles(registry(), options).haproxy[files.haproxyCfg]
+      assert.match(a, /resolvers cluster\n {2}parse-resolv-conf\n/)
+      assert.match(a, /frontend svc-web\n {2}bind :20000\n/)
+      assert.match(a, /server target nginx\.shop\.svc\.cluster\.local:8080 resolvers cluster init-addr last,libc,none\n/)
+      assert.ok(!a.includes('svc-api'), 'a does not serve api')
+      const b = renderClientFiles(registry(), {...options, clientName: 'b', clusterDomain: 'corp.internal'}).haproxy[files.haproxyCfg]
+      assert.match(b, /server target api\.default\.svc\.corp\.internal:9000 /)
+    })
+
+    it('takes a fixed address instead of DNS when the caller resolves', () => {
+      const cfg = renderClientFiles(registry(), {...options, resolveService: (s) => `127.0.0.1:${s.port}`}).haproxy[files.haproxyCfg]
+      assert.match(cfg, /server target 127\.0\.0\.1:8080\n/)
+      assert.ok(!cfg.includes('resolvers'))
+    })
+  })
+
+  describe('checked by the real haproxy', function () {
+    before(function () {
+      if (!has('haproxy')) this.skip()
+    })
+
+    it('accepts the rendered server and client configs (haproxy -c, from the layout root)', () => {
+      const root = mkdtempSync(join(tmpdir(), 'svcgw-cfg-'))
+      try {
+        mkdirSync(join(root, 'run'))
+        const configs = {
+          server: renderServerFiles(registry(), {proto: 'udp'}).haproxy[files.haproxyCfg],
+          client: renderClientFiles(registry(), {clientName: 'b', serverAddress: 'x', serverPort: 1, proto: 'udp', serverName: 's'}).haproxy[
+            files.haproxyCfg
+          ],
+        }
+        for (const [name, cfg] of Object.entries(configs)) {
+          writeFileSync(join(root, `${name}.cfg`), cfg)
+          const check = spawnSync('haproxy', ['-c', '-f', `${name}.cfg`], {cwd: root, encoding: 'utf8'})
+          assert.equal(check.status, 0, `${name}: ${check.stdout}${check.stderr}`)
+        }
+      } finally {
+        rmSync(root, {recursive: true, force: true})
+      }
+    })
+  })
+
+  describe('scripts', () => {
+    const scripts = scriptFiles()
+
+    it('ships the entrypoints, the reload watcher and the probes', () => {
+      assert.deepEqual(Object.keys(scripts).sort(), ['haproxy-run.sh', 'haproxy-stats.sh', 'openvpn-ready.sh', 'openvpn-run.sh', 'tun.sh'])
+      for (const [name, body] of Object.entries(scripts)) assert.ok(body.startsWith('#!/bin/sh\n'), name)
+    })
+
+    for (const shell of ['sh', 'busybox sh']) {
+      it(`parses with ${shell}`, function () {
+        if (!has(shell.split(' ')[0])) this.skip()
+        for (const [name, body] of Object.entries(scripts)) {
+          const check = spawnSync('sh', ['-c', `${shell} -n`], {input: body, encoding: 'utf8'})
+          assert.equal(check.status, 0, `${name}: ${check.stderr}`)
+        }
+      })
+    }
+  })
+
+  it('defaults to public images', () => {
+    assert.match(DEFAULT_IMAGES.haproxy, /^docker\.io\/library\/haproxy:/)
+    assert.match(DEFAULT_IMAGES.openvpn, /^docker\.io\//)
+  })
+})
