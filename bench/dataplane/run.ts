@@ -21,7 +21,7 @@ const LATENCY_REQUESTS = Number(arg('--requests', '300'))
 function inNs(host: Host, args: string[]): Promise<string> {
   return new Promise((resolve, reject) =>
     execFile('ip', ['netns', 'exec', host.ns, ...args], {encoding: 'utf8', maxBuffer: 1 << 24}, (error, stdout, stderr) =>
-      error ? reject(new Error(`${args.join(' ')}: ${stderr || error.message}`)) : resolve(stdout),
+      error ? reject(new Error(`${args.join(' ')}: ${stderr || stdout.slice(0, 400) || error.message}`)) : resolve(stdout),
     ),
   )
 }

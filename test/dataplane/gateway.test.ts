@@ -8,7 +8,7 @@ import {issueClientCertificate, createCA} from '../../src/pki/certificates.js'
 import {ROOT} from '../../src/dataplane/layout.js'
 import {backendHealth, parseHaproxyStats} from '../../src/health/haproxy-stats.js'
 import {missingPrerequisite, removeLeftovers} from './netns.js'
-import {Rig, sleep} from './rig.js'
+import {Rig, sleep, useBusybox} from './rig.js'
 
 const HERE = fileURLToPath(new URL('.', import.meta.url))
 const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url))
@@ -47,6 +47,7 @@ for (const proto of ['tcp', 'udp'] as const) {
         this.skip()
       }
       removeLeftovers()
+      process.stderr.write(`  scripts run with ${useBusybox ? 'busybox sh and its applets, as in the Alpine images' : 'the system sh (install busybox to run them as the images do)'}\n`)
       rig = new Rig({
         proto,
         clients: ['c1', 'c2'],
@@ -74,6 +75,9 @@ for (const proto of ['tcp', 'udp'] as const) {
       await rig.waitFor('web answers', async () => (await rig.request(WEB)) !== undefined, 10_000)
       assert.match((await rig.request(WEB)) ?? '', /^backend-c[12]$/)
       assert.equal(await rig.request(API), 'backend-c1', 'api is served by c1 only')
+      // The readiness probes the pods use report both ends ready.
+      assert.ok(await rig.ready(rig.server, rig.serverRoot), 'server readiness probe')
+      for (const c of rig.clients.values()) assert.ok(await rig.ready(c.host, c.root), `${c.name} readiness probe`)
     })
 
     it('spreads requests over both clients serving a service', async () => {

@@ -27,7 +27,7 @@ const TEST_CHECKS = {interMs: 500, fall: 2}
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** The tools our scripts call besides openvpn, haproxy and ip: busybox applets in the Alpine images. */
-const SCRIPT_TOOLS = ['sh', 'cat', 'chmod', 'cut', 'grep', 'md5sum', 'mkdir', 'mknod', 'sleep', 'wget']
+const SCRIPT_TOOLS = ['sh', 'cat', 'chmod', 'cut', 'grep', 'ip', 'md5sum', 'mkdir', 'mknod', 'sleep', 'wget']
 /**
  * The images run the scripts with busybox, so the rig does too when it is
  * installed: `busybox sh` with busybox's applets first on PATH. Otherwise the
@@ -261,6 +261,13 @@ export class Rig {
         (error, stdout) => resolve(error ? undefined : stdout),
       )
     })
+  }
+
+  /** Whether a host's readiness probe (scripts/openvpn-ready.sh, as the kubelet runs it) passes. */
+  ready(host: Host, root: string): Promise<boolean> {
+    const shell = useBusybox ? ['busybox', 'sh'] : ['sh']
+    const env = Object.entries(this.env(root)).map(([k, v]) => `${k}=${v}`)
+    return new Promise((resolve) => execFile('ip', ['netns', 'exec', host.ns, 'env', ...env, ...shell, join(root, rel.scripts, 'openvpn-ready.sh')], (error) => resolve(!error)))
   }
 
   /** Runs a command inside the server namespace (e.g. our stats script) and returns stdout. */
