@@ -13,7 +13,7 @@ import {ServerSettings} from '../render/settings.js'
 import {Reporter} from '../ui/reporter.js'
 import {Home} from './home.js'
 import {requireServerSecrets} from './key-material.js'
-import {Provider, providerOf} from './providers.js'
+import {Provider, providerOf, reachableProviders} from './providers.js'
 import {syncClientProxy, syncServer} from './sync.js'
 
 /** An expose request before an internalPort is allocated (0 = allocate). */
@@ -28,12 +28,6 @@ const sameTarget = (a: ExposedService, b: ExposeRequest): boolean =>
   a.clientService.port === b.clientService.port &&
   (b.internalPort === undefined || a.internalPort === b.internalPort) &&
   JSON.stringify(a.clients ?? null) === JSON.stringify(b.clients ?? null)
-
-/** The providers that serve a service: the named clients, or every registered one. */
-export function servingProviders(registry: Registry, service: {clients?: string[]}, kubeconfig: string | undefined): Provider[] {
-  const clients = registry.clients.filter((c) => !service.clients || service.clients.includes(c.name))
-  return clients.map((c) => providerOf(c, kubeconfig))
-}
 
 /** Checks that each provider has the Service and the port; all failures are reported together. */
 export async function checkProviderServices(providers: Provider[], requests: ExposeRequest[]): Promise<void> {
@@ -108,12 +102,14 @@ export async function exposeServices(home: Home, requests: ExposeRequest[], kube
     for (const c of r.clients ?? []) if (!known.has(c)) throw notFoundError(`no client "${c}" is registered`, 'install it with "kubectl svcgw client install --to CONTEXT"')
   }
   // Check the providers before anything is written, so a bad request changes nothing.
-  const providers = registry.clients.map((c) => providerOf(c, kubeconfig))
+  const providers = reachableProviders(registry, kubeconfig, reporter)
   await checkProviderServices(providers, requests)
   const secrets = await requireServerSecrets(home.cluster, home.namespace)
   const {stored, result} = await home.store.update((reg, settings) => addToRegistry(reg, settings, requests))
-  await syncServer(home, stored.registry, stored.settings, secrets, reporter)
-  for (const provider of providers) await syncClientProxy(provider, stored.registry, stored.settings, reporter)
+  await Promise.all([
+    syncServer(home, stored.registry, stored.settings, secrets, reporter),
+    ...providers.map((provider) => syncClientProxy(provider, stored.registry, stored.settings, reporter)),
+  ])
   return {
     services: result,
     summary: result
@@ -135,8 +131,10 @@ export async function unexposeServices(home: Home, serviceNames: string[], kubec
     reg.services = reg.services.filter((s) => !serviceNames.includes(s.name))
     return gone
   })
-  await syncServer(home, stored.registry, stored.settings, secrets, reporter)
-  for (const client of stored.registry.clients) await syncClientProxy(providerOf(client, kubeconfig), stored.registry, stored.settings, reporter)
+  await Promise.all([
+    syncServer(home, stored.registry, stored.settings, secrets, reporter),
+    ...reachableProviders(stored.registry, kubeconfig, reporter).map((provider) => syncClientProxy(provider, stored.registry, stored.settings, reporter)),
+  ])
   return {services: result, summary: result.map((s) => `unexposed ${s.name}`).join('\n')}
 }
 

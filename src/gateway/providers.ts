@@ -1,7 +1,8 @@
 import {usageError} from '../errors.js'
 import {Cluster} from '../kube/cluster.js'
 import {openCluster} from '../kube/contexts.js'
-import {RegisteredClient} from '../registry/types.js'
+import {Registry, RegisteredClient} from '../registry/types.js'
+import {Reporter} from '../ui/reporter.js'
 import {DEFAULT_NAMESPACE} from '../render/names.js'
 import {validateClientName} from '../registry/validate.js'
 import {Home} from './home.js'
@@ -63,4 +64,15 @@ export function providerOf(client: RegisteredClient & {namespace?: string}, kube
   if (!ctx) throw usageError(`client "${client.name}" has no known context`, 'pass --to CONTEXT')
   const cluster = openCluster({kubeconfig}, ctx)
   return {cluster, clientName: client.name, namespace: client.namespace ?? cluster.contextNamespace ?? DEFAULT_NAMESPACE}
+}
+
+/**
+ * Providers of every client that has a context; a client exported for an
+ * unreachable provider has none, and its operator must carry the change over.
+ */
+export function reachableProviders(registry: Registry, kubeconfig: string | undefined, reporter: Reporter): Provider[] {
+  for (const client of registry.clients.filter((c) => !c.context)) {
+    reporter.warn(`client ${client.name} has no context here: re-export its objects ("kubectl svcgw certs export --client ${client.name}") to carry this change over`)
+  }
+  return registry.clients.filter((c) => c.context).map((c) => providerOf(c, kubeconfig))
 }

@@ -19,7 +19,7 @@ export async function syncServer(
   settings: ServerSettings,
   secrets: ServerSecrets,
   reporter: Reporter,
-  applied: AppliedSet = {cluster: home.cluster, created: []},
+  applied?: AppliedSet,
 ): Promise<void> {
   const objects = renderServer(registry, secrets, settings, home.namespace).filter(
     (o) => o.kind !== 'Namespace' && o.metadata.name !== names.registry,

@@ -47,7 +47,7 @@ export async function rotateClient(
     stored.settings,
     clientTarget(stored.registry, client.name, provider.namespace, stored.settings),
   )
-  await applyAll(provider.cluster, objects, reporter, {cluster: provider.cluster, created: []})
+  await applyAll(provider.cluster, objects, reporter)
   reporter.step(`wrote the new certificate of ${client.name} to ${provider.cluster.context}`)
   if (options.wait) await waitForRollout(provider.cluster, provider.namespace, names.clientDeployment, options.timeoutMs, reporter)
   else reporter.warn('not waiting for the client to reconnect (--no-wait): the old certificate is revoked now')

@@ -185,6 +185,12 @@ describe('gateway story against two real kube-apiservers', function () {
     assert.ok(registry().revoked.some((r) => r.serial === serial))
   })
 
+  it('expose and unexpose still work with an exported client, and say what to carry over', async () => {
+    const exposed = expectOk(await svcgw(env, ['expose', 'api', '--port', '8080', '--as', 'late-api', '--service-namespace', appNs, '--to', 'ctx-b', ...home]), 'expose')
+    assert.match(exposed.stderr, /client far-away has no context here: re-export/)
+    expectOk(await svcgw(env, ['unexpose', 'late-api', ...home]), 'unexpose')
+  })
+
   it('status reports deployments and a verdict, with an exit code for scripts', async () => {
     const result = await svcgw(env, ['status', ...home, '-o', 'json'])
     const report = JSON.parse(result.stdout) as {verdict: string; server: {ready: boolean; liveData?: string; endpoint?: string}; clients: Array<{name: string; ready: boolean | null}>}
