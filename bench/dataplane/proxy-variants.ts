@@ -23,6 +23,7 @@ const ONLY = arg('--only', '')
 const VARIANTS: Record<string, {global?: string[]; defaults?: string[]}> = {
   'production config': {},
   'option splice-auto': {defaults: ['option splice-auto']},
+  'splice forced both ways': {defaults: ['option splice-request', 'option splice-response']},
   'nbthread 1': {global: ['nbthread 1']},
   'tune.bufsize 64k': {global: ['tune.bufsize 65536']},
   'splice-auto + nbthread 1': {global: ['nbthread 1'], defaults: ['option splice-auto']},

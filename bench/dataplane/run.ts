@@ -1,7 +1,9 @@
 // Data-plane benchmark: throughput (iperf3) and request latency through the
 // gateway, against the raw OpenVPN tunnel and a direct veth path measured in
 // the same run, over TCP and UDP tunnels, with one and two clients.
-// Run as root: npx tsx bench/dataplane/run.ts [--seconds 5] [--proto tcp,udp]
+// Each figure is the median of --rounds rounds, the paths measured in turn within a round so
+// that drift of the machine hits them alike.
+// Run as root: npx tsx bench/dataplane/run.ts [--seconds 4] [--rounds 3] [--requests 300] [--proto tcp,udp]
 import {execFile, spawn} from 'node:child_process'
 import {fileURLToPath} from 'node:url'
 
@@ -14,7 +16,8 @@ const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(name)
   return i > 0 ? process.argv[i + 1] : fallback
 }
-const SECONDS = Number(arg('--seconds', '5'))
+const SECONDS = Number(arg('--seconds', '4'))
+const ROUNDS = Number(arg('--rounds', '3'))
 const PROTOS = arg('--proto', 'tcp,udp').split(',') as Array<'tcp' | 'udp'>
 const LATENCY_REQUESTS = Number(arg('--requests', '300'))
 
@@ -35,6 +38,9 @@ async function iperf(from: Host, to: string, port: number): Promise<number> {
 async function latency(from: Host, url: string): Promise<{p50: number; p99: number}> {
   return JSON.parse(await inNs(from, [process.execPath, `${HERE}latency.mjs`, url, String(LATENCY_REQUESTS)])) as {p50: number; p99: number}
 }
+
+const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0)
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 
 interface Row {
   proto: string
@@ -72,17 +78,23 @@ async function measure(proto: 'tcp' | 'udp'): Promise<Row[]> {
     await rig.waitFor('the gateway answers', async () => (await rig.request(20_000)) !== undefined, 15_000)
     await sleep(1000)
     const tunnelIP = (name: string) => rig.registry.clients.find((c) => c.name === name)!.tunnelIP
-    const rows: Row[] = []
-    const direct = {gbps: await iperf(rig.consumer, rig.server.address, 5201), ...(await latency(rig.consumer, `http://${rig.server.address}:8080/`))}
-    rows.push({proto, clients: 1, path: 'direct veth', ...direct})
-    const raw = {gbps: await iperf(rig.server, tunnelIP('c1'), 5201), ...(await latency(rig.server, `http://${tunnelIP('c1')}:8080/`))}
-    rows.push({proto, clients: 1, path: 'raw tunnel', ...raw})
-    const gw = {gbps: await iperf(rig.consumer, rig.server.address, 20_001), ...(await latency(rig.consumer, `http://${rig.server.address}:20000/`))}
-    rows.push({proto, clients: 1, path: 'gateway', ...gw})
-    const [r1, r2] = await Promise.all([iperf(rig.server, tunnelIP('c1'), 5201), iperf(rig.server, tunnelIP('c2'), 5201)])
-    rows.push({proto, clients: 2, path: 'raw tunnel', gbps: r1 + r2, p50: Number.NaN, p99: Number.NaN})
-    const [g1, g2] = await Promise.all([iperf(rig.consumer, rig.server.address, 20_001), iperf(rig.consumer, rig.server.address, 20_002)])
-    rows.push({proto, clients: 2, path: 'gateway', gbps: g1 + g2, p50: Number.NaN, p99: Number.NaN})
+    const paths: Array<[clients: number, path: string, run: () => Promise<{gbps: number; p50: number; p99: number}>]> = [
+      [1, 'direct veth', async () => ({gbps: await iperf(rig.consumer, rig.server.address, 5201), ...(await latency(rig.consumer, `http://${rig.server.address}:8080/`))})],
+      [1, 'raw tunnel', async () => ({gbps: await iperf(rig.server, tunnelIP('c1'), 5201), ...(await latency(rig.server, `http://${tunnelIP('c1')}:8080/`))})],
+      [1, 'gateway', async () => ({gbps: await iperf(rig.consumer, rig.server.address, 20_001), ...(await latency(rig.consumer, `http://${rig.server.address}:20000/`))})],
+      [2, 'raw tunnel', async () => ({gbps: sum(await Promise.all([iperf(rig.server, tunnelIP('c1'), 5201), iperf(rig.server, tunnelIP('c2'), 5201)])), p50: Number.NaN, p99: Number.NaN})],
+      [2, 'gateway', async () => ({gbps: sum(await Promise.all([iperf(rig.consumer, rig.server.address, 20_001), iperf(rig.consumer, rig.server.address, 20_002)])), p50: Number.NaN, p99: Number.NaN})],
+    ]
+    const samples = paths.map(() => [] as Array<{gbps: number; p50: number; p99: number}>)
+    for (let round = 0; round < ROUNDS; round++) for (const [i, [, , run]] of paths.entries()) samples[i].push(await run())
+    const rows: Row[] = paths.map(([clients, path], i) => ({
+      proto,
+      clients,
+      path,
+      gbps: median(samples[i].map((s) => s.gbps)),
+      p50: median(samples[i].map((s) => s.p50)),
+      p99: median(samples[i].map((s) => s.p99)),
+    }))
     return rows
   } finally {
     for (const d of daemons) {

@@ -1,6 +1,6 @@
 import {ChildProcess, execFile, spawnSync} from 'node:child_process'
 import {connect} from 'node:net'
-import {mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -35,17 +35,28 @@ const SCRIPT_TOOLS = ['sh', 'cat', 'chmod', 'cut', 'grep', 'ip', 'md5sum', 'mkdi
  */
 export const useBusybox = process.env.SVCGW_TEST_SHELL !== 'sh' && spawnSync('sh', ['-c', 'command -v busybox']).status === 0
 
-/** Writes a file the way the kubelet updates a ConfigMap volume: whole, by rename. */
-function writeAtomically(path: string, content: string, mode = 0o644): void {
-  writeFileSync(`${path}.tmp`, content, {mode})
-  renameSync(`${path}.tmp`, path)
-}
+let generation = 0
 
-/** Makes `dir` hold exactly `entries` (ConfigMap semantics: keys appear and disappear). */
-function syncDir(dir: string, entries: Record<string, string>, mode = 0o644): void {
+/**
+ * Fills a directory the way the kubelet projects a ConfigMap or Secret
+ * volume (its AtomicWriter): the files live in a hidden timestamped
+ * directory, `..data` points at it, and each key is a symlink `key ->
+ * ..data/key`. An update writes a new hidden directory and swaps `..data` by
+ * rename, so readers see the old set or the new one, never a mix; keys
+ * appear and disappear as symlinks. Our scripts and daemons read these
+ * files exactly as in a pod.
+ */
+function projectVolume(dir: string, entries: Record<string, string>, mode = 0o644): void {
   mkdirSync(dir, {recursive: true})
-  for (const name of readdirSync(dir)) if (!(name in entries)) rmSync(join(dir, name))
-  for (const [name, content] of Object.entries(entries)) writeAtomically(join(dir, name), content, mode)
+  const previous = existsSync(join(dir, '..data')) ? readlinkSync(join(dir, '..data')) : undefined
+  const version = `..${new Date().toISOString().replaceAll(/[-:.TZ]/g, '_')}${++generation}`
+  mkdirSync(join(dir, version), {mode: 0o755})
+  for (const [name, content] of Object.entries(entries)) writeFileSync(join(dir, version, name), content, {mode})
+  symlinkSync(version, join(dir, '..data_tmp'))
+  renameSync(join(dir, '..data_tmp'), join(dir, '..data'))
+  for (const name of readdirSync(dir)) if (!name.startsWith('..') && !(name in entries)) rmSync(join(dir, name))
+  for (const name of Object.keys(entries)) if (!existsSync(join(dir, name))) symlinkSync(join('..data', name), join(dir, name))
+  if (previous) rmSync(join(dir, previous), {recursive: true, force: true})
 }
 
 export interface RigClient {
@@ -100,26 +111,22 @@ export class Rig {
       this.installClientCertificate(name, cert)
     })
     this.registry.services = options.services.map((s) => ({...s}))
-    writeAtomically(join(this.serverRoot, rel.tls, 'tls.crt'), this.serverCert.cert)
-    writeAtomically(join(this.serverRoot, rel.tls, 'tls.key'), this.serverCert.key, 0o600)
-    writeAtomically(join(this.serverRoot, rel.tls, 'ca.crt'), this.ca.cert)
+    projectVolume(join(this.serverRoot, rel.tls), {'tls.crt': this.serverCert.cert, 'tls.key': this.serverCert.key, 'ca.crt': this.ca.cert}, 0o600)
     this.writeConfigs()
   }
 
   private prepareRoot(name: string): string {
     const root = join(this.tmp, name)
     for (const dir of Object.values(rel)) mkdirSync(join(root, dir), {recursive: true})
-    syncDir(join(root, rel.scripts), scriptFiles(), 0o555)
-    writeAtomically(join(root, rel.tlsCrypt, files.tlsCrypt), this.tlsCrypt, 0o600)
+    projectVolume(join(root, rel.scripts), scriptFiles(), 0o555)
+    projectVolume(join(root, rel.tlsCrypt), {[files.tlsCrypt]: this.tlsCrypt}, 0o600)
     return root
   }
 
   /** Puts a client certificate (and the CA certificate) where the client's Secret would be mounted. */
   installClientCertificate(name: string, cert: KeyPair, caCert = this.ca.cert): void {
     const root = this.clients.get(name)!.root
-    writeAtomically(join(root, rel.tls, 'tls.crt'), cert.cert)
-    writeAtomically(join(root, rel.tls, 'tls.key'), cert.key, 0o600)
-    writeAtomically(join(root, rel.tls, 'ca.crt'), caCert)
+    projectVolume(join(root, rel.tls), {'tls.crt': cert.cert, 'tls.key': cert.key, 'ca.crt': caCert}, 0o600)
   }
 
   /** Renders every config from the registry, as an apply would. */
@@ -131,10 +138,10 @@ export class Rig {
       timers: TEST_TIMERS,
       checks: TEST_CHECKS,
     })
-    syncDir(join(this.serverRoot, rel.openvpn), server.openvpn)
-    syncDir(join(this.serverRoot, rel.ccd), server.ccd)
-    syncDir(join(this.serverRoot, rel.crl), server.crl)
-    syncDir(join(this.serverRoot, rel.haproxy), server.haproxy)
+    projectVolume(join(this.serverRoot, rel.openvpn), server.openvpn)
+    projectVolume(join(this.serverRoot, rel.ccd), server.ccd)
+    projectVolume(join(this.serverRoot, rel.crl), server.crl)
+    projectVolume(join(this.serverRoot, rel.haproxy), server.haproxy)
     for (const client of this.clients.values()) {
       const rendered = renderClientFiles(this.registry, {
         clientName: client.name,
@@ -144,8 +151,8 @@ export class Rig {
         serverName: SERVER_COMMON_NAME,
         resolveService: (svc) => `${client.backend.address}:${svc.port}`,
       })
-      syncDir(join(client.root, rel.openvpn), rendered.openvpn)
-      syncDir(join(client.root, rel.haproxy), rendered.haproxy)
+      projectVolume(join(client.root, rel.openvpn), rendered.openvpn)
+      projectVolume(join(client.root, rel.haproxy), rendered.haproxy)
     }
   }
 
