@@ -2,6 +2,7 @@
 // latency through one OpenVPN tunnel with the production config plus one
 // variation at a time, against the production config measured in the same
 // run. Run as root: npx tsx bench/dataplane/explore.ts [--seconds 5] [--requests 200]
+// [--rounds N: median of N] [--only 'production config,without fast-io']
 import {execFile, spawn} from 'node:child_process'
 import {readFileSync, writeFileSync} from 'node:fs'
 import {fileURLToPath} from 'node:url'
@@ -17,6 +18,9 @@ const arg = (name: string, fallback: string) => {
 }
 const SECONDS = Number(arg('--seconds', '5'))
 const REQUESTS = arg('--requests', '200')
+const ROUNDS = Number(arg('--rounds', '1'))
+const ONLY = arg('--only', '')
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 
 /** Extra lines appended to both configs (later options override earlier ones); drop removes production lines. */
 const VARIANTS: Record<string, {server: string[]; client: string[]; protos?: string[]; drop?: RegExp}> = {
@@ -24,9 +28,10 @@ const VARIANTS: Record<string, {server: string[]; client: string[]; protos?: str
   'cipher AES-128-GCM': {server: ['data-ciphers AES-128-GCM'], client: ['data-ciphers AES-128-GCM']},
   'cipher CHACHA20-POLY1305': {server: ['data-ciphers CHACHA20-POLY1305'], client: ['data-ciphers CHACHA20-POLY1305']},
   'socket buffers 4 MiB': {server: ['sndbuf 4194304', 'rcvbuf 4194304'], client: ['sndbuf 4194304', 'rcvbuf 4194304']},
-  'tun-mtu 9000': {server: ['tun-mtu 9000'], client: ['tun-mtu 9000']},
+  'tun-mtu 9000': {server: ['tun-mtu 9000'], client: ['tun-mtu 9000'], protos: ['udp']},
   'without tcp-nodelay': {server: [], client: [], protos: ['tcp'], drop: /^(tcp-nodelay|socket-flags TCP_NODELAY)$/},
-  'fast-io': {server: ['fast-io'], client: ['fast-io'], protos: ['udp']},
+  'without tun-mtu 9000 (tun-mtu 1500)': {server: [], client: [], protos: ['tcp'], drop: /^tun-mtu 9000$/},
+  'without fast-io': {server: [], client: [], protos: ['udp'], drop: /^fast-io$/},
 }
 
 function iperf(from: Host, to: string): Promise<number> {
@@ -83,16 +88,19 @@ if (why) {
 console.log('| raw tunnel variant | tcp Gbit/s | × production | tcp p50 ms | udp Gbit/s | × production | udp p50 ms |')
 console.log('| --- | --- | --- | --- | --- | --- | --- |')
 const baseline: Record<string, number> = {}
-for (const [name, variant] of Object.entries(VARIANTS)) {
+const chosen = Object.entries(VARIANTS).filter(([name]) => !ONLY || name === 'production config' || ONLY.split(',').includes(name))
+for (const [name, variant] of chosen) {
   const cells: string[] = []
   for (const proto of ['tcp', 'udp'] as const) {
     if (variant.protos && !variant.protos.includes(proto)) {
       cells.push('', '', '')
       continue
     }
-    const {gbps, p50: ms} = await measure(proto, variant)
+    const runs = []
+    for (let round = 0; round < ROUNDS; round++) runs.push(await measure(proto, variant))
+    const gbps = median(runs.map((r) => r.gbps))
     baseline[proto] ??= gbps
-    cells.push(gbps.toFixed(2), (gbps / baseline[proto]).toFixed(2), ms.toFixed(3))
+    cells.push(gbps.toFixed(2), (gbps / baseline[proto]).toFixed(2), median(runs.map((r) => r.p50)).toFixed(3))
   }
   console.log(`| ${name} | ${cells.join(' | ')} |`)
 }

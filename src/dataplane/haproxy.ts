@@ -1,5 +1,5 @@
 import {ClientService, ExposedService, Registry, servedBy} from '../registry/types.js'
-import {files, rel, STATS_PORT} from './layout.js'
+import {files, HEALTH_PORT, rel, STATS_PORT} from './layout.js'
 
 /** Tunables the tests shorten; production keeps the defaults. */
 export interface CheckTimers {
@@ -74,8 +74,10 @@ const proxySections = (service: ExposedService, backend: string[]): string[] => 
 /**
  * Server side: one frontend per exposed service on its internalPort, one
  * health-checked backend server per client that serves it, at
- * tunnelIP:internalPort. A client that stops answering is out within
- * fall × inter, and its sessions are cut so that callers reconnect.
+ * tunnelIP:internalPort. The check asks the client's health port whether
+ * it reaches the provider Service, so a client that is gone, or whose
+ * Service is down, is out within fall × inter (plus the client's own
+ * detection), and its sessions are cut so that callers reconnect.
  */
 export function renderServerHaproxy(registry: Registry, options: ServerProxyOptions = {}): string {
   const c = {...DEFAULT_CHECKS, ...options.checks}
@@ -86,7 +88,8 @@ export function renderServerHaproxy(registry: Registry, options: ServerProxyOpti
       // A refused connection to one client is retried on another.
       '  option redispatch',
       '  retries 2',
-      `  default-server check inter ${c.interMs} fastinter ${Math.max(100, Math.floor(c.interMs / 2))} fall ${c.fall} rise 1 on-marked-down shutdown-sessions init-addr none`,
+      `  option httpchk GET /${sectionOf(service)}`,
+      `  default-server check port ${HEALTH_PORT} inter ${c.interMs} fastinter ${Math.max(100, Math.floor(c.interMs / 2))} fall ${c.fall} rise 1 on-marked-down shutdown-sessions init-addr none`,
       ...serving.map((client) => `  server ${client.name} ${client.tunnelIP}:${service.internalPort}`),
     ])
   })
@@ -96,6 +99,8 @@ export function renderServerHaproxy(registry: Registry, options: ServerProxyOpti
 export interface ClientProxyOptions {
   clientName: string
   clusterDomain: string
+  /** Checks of the provider Service; production keeps the defaults. */
+  checks?: Partial<CheckTimers>
   /** Tests map a provider Service to an address of their own; production resolves cluster DNS. */
   resolveService?: (service: ClientService) => string
 }
@@ -103,17 +108,35 @@ export interface ClientProxyOptions {
 /**
  * Client side: each service this client serves listens on its internalPort
  * and forwards to the provider's Service, resolved through the pod's
- * cluster DNS (re-resolved at run time, so a recreated Service is followed).
+ * cluster DNS (re-resolved at run time, so a recreated Service is followed)
+ * and checked; the health frontend tells the server's checks, per service,
+ * whether that Service answers.
  */
 export function renderClientHaproxy(registry: Registry, options: ClientProxyOptions): string {
+  const c = {...DEFAULT_CHECKS, ...options.checks}
   const serving = registry.services.filter((s) => servedBy(s, options.clientName))
   const useDns = !options.resolveService
   const sections = serving.flatMap((service) => {
     const target = options.resolveService
       ? options.resolveService(service.clientService)
       : `${service.clientService.name}.${service.clientService.namespace}.svc.${options.clusterDomain}:${service.clientService.port}`
-    return proxySections(service, [`  server target ${target}${useDns ? ' resolvers cluster init-addr last,libc,none' : ''}`])
+    const check = `check inter ${c.interMs} fall ${c.fall} rise 1`
+    return proxySections(service, [`  server target ${target} ${check}${useDns ? ' resolvers cluster init-addr last,libc,none' : ''}`])
   })
+  const health = [
+    'frontend health',
+    // Reached by the server's checks over the tunnel; it only says up or down per service.
+    `  bind :${HEALTH_PORT}`,
+    '  mode http',
+    '  option dontlog-normal',
+    '  timeout client 5s',
+    ...serving.map(
+      (service) =>
+        `  http-request return status 200 content-type text/plain string up if { path /${sectionOf(service)} } { nbsrv(${sectionOf(service)}) gt 0 }`,
+    ),
+    '  http-request return status 503 content-type text/plain string down',
+    '',
+  ]
   const resolvers = useDns ? ['resolvers cluster', '  parse-resolv-conf', '  hold valid 10s', '  hold other 30s', ''] : []
-  return lines(header(), resolvers, sections)
+  return lines(header(), resolvers, health, sections)
 }

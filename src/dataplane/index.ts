@@ -57,6 +57,7 @@ export function renderClientFiles(registry: Registry, options: ClientFilesOption
         clientName: options.clientName,
         clusterDomain: options.clusterDomain ?? 'cluster.local',
         ...(options.resolveService ? {resolveService: options.resolveService} : {}),
+        ...(options.checks ? {checks: options.checks} : {}),
       }),
     },
   }

@@ -46,5 +46,13 @@ export const files = {
 /** HAProxy's stats page, on loopback inside the pod only: `status` reads it by exec. */
 export const STATS_PORT = 8404
 
+/**
+ * Client HAProxy: per-service health over the tunnel (HTTP GET /svc-NAME:
+ * 200 when the provider Service answers the client's checks, 503 when not).
+ * The server's checks ask it, so a client whose Service is down is taken out
+ * like a client that is gone. No internalPort may use it.
+ */
+export const HEALTH_PORT = 8405
+
 /** The in-pod path of a file in one of the directories above. */
 export const pathOf = (dir: keyof typeof dirs, file: string): string => `${dirs[dir]}/${file}`

@@ -60,8 +60,10 @@ const HARDENING = [
 // - TCP: Nagle on the tunnel socket held small packets ~40-90 ms (p50 88 ms →
 //   0.8 ms with TCP_NODELAY); a 9000-byte tun MTU gave 4.2× the throughput, as
 //   the TCP transport segments anyway and every tunnel packet costs a syscall.
-// - UDP: fast-io (write without poll first) gave 1.5×; the tun MTU stays at the
-//   default, since larger packets would be fragmented on the path.
+// - UDP: fast-io (write without poll first) gave 1.5× in one run, but no gain
+//   beyond noise in explore.ts's A/B runs (docs/dataplane.md); harmless, kept.
+//   The tun MTU stays at the default: larger packets (1.6-2.2× here) would be
+//   fragmented on the path, and fragments are lost or dropped on real networks.
 const TCP_TUNING = ['tun-mtu 9000']
 const UDP_TUNING = ['fast-io']
 

@@ -128,6 +128,20 @@ for (const proto of ['tcp', 'udp'] as const) {
       await rig.waitFor('c2 takes traffic again', async () => (await tally(rig, WEB, 4)).has('backend-c2'), 10_000)
     })
 
+    it("takes out a client whose provider Service is down, within 3 s, and puts it back when it answers again", async () => {
+      await rig.stopBackend('c2')
+      const stoppedAt = Date.now()
+      const results: Array<{at: number; answer?: string}> = []
+      while (Date.now() - stoppedAt < 5000) results.push({at: Date.now() - stoppedAt, answer: await rig.request(WEB, 8)})
+      const late = results.filter((r) => r.at >= 3000)
+      assert.ok(late.length >= 5, `only ${late.length} requests after 3 s`)
+      assert.deepEqual(late.filter((r) => r.answer !== 'backend-c1'), [], 'requests after 3 s failed or went to the client without a Service')
+      const health = backendHealth(parseHaproxyStats(await rig.haproxyCommand('show stat')))
+      assert.deepEqual(health.web, {c1: 'UP', c2: 'DOWN'}, 'the server sees c2 down for web')
+      rig.startBackend('c2')
+      await rig.waitFor('c2 takes traffic again', async () => (await tally(rig, WEB, 4)).has('backend-c2'), 10_000)
+    })
+
     it('exposes a service while traffic flows: the open connection survives and the new service works', async () => {
       // An echo service is exposed first; a connection to it is held open across the next expose.
       rig.registry.services.push({name: 'echo', port: 9000, internalPort: 20_002, clientService: {name: 'echo', namespace: 'default', port: 9000}, clients: ['c1']})

@@ -150,6 +150,7 @@ export class Rig {
         proto: this.options.proto,
         serverName: SERVER_COMMON_NAME,
         resolveService: (svc) => `${client.backend.address}:${svc.port}`,
+        checks: TEST_CHECKS,
       })
       projectVolume(join(client.root, rel.openvpn), rendered.openvpn)
       projectVolume(join(client.root, rel.haproxy), rendered.haproxy)
@@ -212,9 +213,17 @@ export class Rig {
   }
 
   startBackends(): void {
-    for (const c of this.clients.values()) {
-      c.backendProcess = this.watch(this.net.start(c.backend, [process.execPath, join(HERE, 'backend.mjs'), `backend-${c.name}`]), `${c.name}-backend`)
-    }
+    for (const name of this.clients.keys()) this.startBackend(name)
+  }
+
+  /** The provider Service behind a client (an HTTP server answering with its name, and an echo port). */
+  startBackend(name: string): void {
+    const c = this.clients.get(name)!
+    c.backendProcess = this.watch(this.net.start(c.backend, [process.execPath, join(HERE, 'backend.mjs'), `backend-${c.name}`]), `${c.name}-backend`)
+  }
+
+  async stopBackend(name: string): Promise<void> {
+    await this.stop(this.clients.get(name)!.backendProcess)
   }
 
   startClient(name: string): void {

@@ -29,7 +29,8 @@ const has = (available: string) => spawnSync('sh', ['-c', `command -v ${availabl
 /** Every file a config names must sit under the layout root, so the tests can run it under a temporary one. */
 function assertRelativePaths(conf: string): void {
   for (const line of directives(conf)) {
-    if (line.trim().startsWith('stats uri')) continue
+    // URIs, not files.
+    if (/^(stats uri|option httpchk|http-request) /.test(line.trim())) continue
     for (const word of line.trim().split(/\s+/).slice(1)) assert.ok(!/^(unix@)?\//.test(word), `absolute path in "${line.trim()}"`)
   }
 }
@@ -152,7 +153,8 @@ describe('data-plane renderers', () => {
       const api = cfg.split('\nbackend svc-api')[1].split('\n\n')[0]
       assert.ok(!api.includes('server a '), 'api is served by b only')
       assert.match(api, /server b 10\.8\.0\.11:20001$/m)
-      for (const option of ['check', 'inter 1000', 'fall 2', 'rise 1', 'on-marked-down shutdown-sessions', 'init-addr none']) {
+      assert.match(web, /option httpchk GET \/svc-web\n/)
+      for (const option of ['check', 'port 8405', 'inter 1000', 'fall 2', 'rise 1', 'on-marked-down shutdown-sessions', 'init-addr none']) {
         assert.match(web, new RegExp(`default-server .*\\b${option}\\b`), option)
       }
       assert.match(web, /balance roundrobin/)
@@ -161,7 +163,7 @@ describe('data-plane renderers', () => {
     it('takes leastconn and shorter checks', () => {
       const custom = renderServerFiles(registry(), {proto: 'udp', balance: 'leastconn', checks: {interMs: 500, fall: 3}}).haproxy[files.haproxyCfg]
       assert.match(custom, /balance leastconn/)
-      assert.match(custom, /default-server check inter 500 fastinter 250 fall 3 /)
+      assert.match(custom, /default-server check port 8405 inter 500 fastinter 250 fall 3 /)
     })
 
     it('renders a valid config without services', () => {
@@ -198,15 +200,24 @@ describe('data-plane renderers', () => {
       const a = renderClientFiles(registry(), options).haproxy[files.haproxyCfg]
       assert.match(a, /resolvers cluster\n {2}parse-resolv-conf\n/)
       assert.match(a, /frontend svc-web\n {2}bind :20000\n/)
-      assert.match(a, /server target nginx\.shop\.svc\.cluster\.local:8080 resolvers cluster init-addr last,libc,none\n/)
+      assert.match(a, /server target nginx\.shop\.svc\.cluster\.local:8080 check inter 1000 fall 2 rise 1 resolvers cluster init-addr last,libc,none\n/)
       assert.ok(!a.includes('svc-api'), 'a does not serve api')
       const b = renderClientFiles(registry(), {...options, clientName: 'b', clusterDomain: 'corp.internal'}).haproxy[files.haproxyCfg]
       assert.match(b, /server target api\.default\.svc\.corp\.internal:9000 /)
     })
 
+    it('answers the server\'s checks per service on the health port: up only while the provider Service passes its checks', () => {
+      const a = renderClientFiles(registry(), options).haproxy[files.haproxyCfg]
+      const health = a.split('frontend health\n')[1].split('\n\n')[0]
+      assert.match(health, /bind :8405\n/)
+      assert.match(health, /http-request return status 200 .* if \{ path \/svc-web \} \{ nbsrv\(svc-web\) gt 0 \}/)
+      assert.ok(!health.includes('svc-api'), 'only the services a serves')
+      assert.match(health, /http-request return status 503 [^\n]*$/)
+    })
+
     it('takes a fixed address instead of DNS when the caller resolves', () => {
       const cfg = renderClientFiles(registry(), {...options, resolveService: (s) => `127.0.0.1:${s.port}`}).haproxy[files.haproxyCfg]
-      assert.match(cfg, /server target 127\.0\.0\.1:8080\n/)
+      assert.match(cfg, /server target 127\.0\.0\.1:8080 check inter 1000 fall 2 rise 1\n/)
       assert.ok(!cfg.includes('resolvers'))
     })
   })

@@ -46,7 +46,8 @@ describe('HAProxy stats parser (captured output)', () => {
     const web = rows.find((r) => r.pxname === 'svc-web' && r.svname === 'c1')
     assert.equal(web?.status, 'UP')
     assert.equal(typeof web?.stot, 'number')
-    assert.equal(web?.checkStatus, 'L4OK')
+    // The server checks each client's health port over HTTP: L7OK while its provider Service answers.
+    assert.equal(web?.checkStatus, 'L7OK')
   })
 
   it('summarises backends per exposed service and client', () => {
