@@ -14,9 +14,16 @@ export interface Timers {
   pingRestart: number
   /** Seconds between status-file writes. */
   statusInterval: number
+  /**
+   * Seconds between TLS renegotiations. Each one verifies the client
+   * certificate again, revocation directory included, so a revoked client
+   * that is still connected is cut within this time (OpenVPN's default is
+   * an hour); the data channel keeps flowing through a renegotiation.
+   */
+  renegSec: number
 }
 
-export const DEFAULT_TIMERS: Timers = {ping: 10, pingRestart: 30, statusInterval: 10}
+export const DEFAULT_TIMERS: Timers = {ping: 10, pingRestart: 30, statusInterval: 10, renegSec: 300}
 
 export const DEFAULT_PORT = 1194
 
@@ -90,6 +97,7 @@ export function renderServerConf(options: ServerTunnelOptions): string {
     'verify-client-cert require',
     HARDENING,
     `keepalive ${t.ping} ${t.pingRestart}`,
+    `reneg-sec ${t.renegSec}`,
     `status ${rel.run}/${files.openvpnStatus} ${t.statusInterval}`,
     'status-version 2',
     ...(options.proto === 'udp' ? UDP_TUNING : TCP_TUNING),

@@ -177,12 +177,14 @@ for (const proto of ['tcp', 'udp'] as const) {
       assert.ok(rig.log.some((l) => l.includes('reloading haproxy')), 'the watcher reloaded haproxy')
     })
 
-    it('refuses a revoked client, and accepts its rotated certificate without a server restart', async () => {
+    it('cuts a revoked client that is connected, at its next renegotiation, and accepts its rotated certificate without a server restart', async () => {
       const serverPid = rig.serverOpenvpn!.pid
       const c2 = rig.registry.clients.find((c) => c.name === 'c2')!
+      await rig.waitConnected(['c2'])
       rig.registry.revoked.push({serial: c2.serial, commonName: 'c2', revokedAt: new Date().toISOString()})
       rig.writeConfigs()
-      await rig.restartClientTunnel('c2')
+      // No restart of c2: the server re-verifies it at the next renegotiation (reneg-sec 4 here).
+      const cut = await rig.waitFor('the connected revoked client to be cut', () => !rig.connected().includes('c2'), 12_000)
       await assertStaysOut(rig, 'c2', 'the revoked client is not connected')
       assert.ok(rig.log.some((l) => /CRL|revoked/i.test(l)), 'the server logged the revocation')
       const rotated = issueClientCertificate(rig.ca, {commonName: 'c2'})
@@ -191,6 +193,7 @@ for (const proto of ['tcp', 'udp'] as const) {
       await rig.restartClientTunnel('c2')
       await rig.waitConnected(['c2'])
       assert.equal(rig.serverOpenvpn!.pid, serverPid, 'the server was not restarted')
+      assert.ok(cut <= 12_000)
     })
 
     it('refuses a client with a certificate from another CA, and an expired one', async () => {

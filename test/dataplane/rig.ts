@@ -21,7 +21,7 @@ export const TUNNEL_NETWORK = '10.8.0.0/24'
 const OPENVPN_PORT = 1194
 
 /** Short timers so failures are seen in seconds; the config is otherwise the production one. */
-const TEST_TIMERS = {ping: 1, pingRestart: 4, statusInterval: 1}
+const TEST_TIMERS = {ping: 1, pingRestart: 4, statusInterval: 1, renegSec: 4}
 const TEST_CHECKS = {interMs: 500, fall: 2}
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))

@@ -77,6 +77,7 @@ describe('data-plane renderers', () => {
       assert.ok(lines.includes('status run/openvpn-status.log 10'))
       assert.ok(lines.includes('status-version 2'))
       assert.ok(lines.includes('keepalive 10 30'))
+      assert.ok(lines.includes('reneg-sec 300'), 'a revoked client still connected is cut within 5 min')
     })
 
     it('differs between TCP and UDP only where the transport needs it', () => {
@@ -87,7 +88,7 @@ describe('data-plane renderers', () => {
 
     it('takes timers, verbosity and another network', () => {
       const custom = directives(
-        renderServerFiles(registry(), {proto: 'udp', tunnelNetwork: '172.31.0.0/16', timers: {ping: 1, pingRestart: 4, statusInterval: 1}, verbosity: 5})
+        renderServerFiles(registry(), {proto: 'udp', tunnelNetwork: '172.31.0.0/16', timers: {ping: 1, pingRestart: 4, statusInterval: 1, renegSec: 60}, verbosity: 5})
           .openvpn[files.serverConf],
       )
       assert.ok(custom.includes('server 172.31.0.0 255.255.0.0 nopool'))
