@@ -108,7 +108,7 @@ export async function exposeServices(home: Home, requests: ExposeRequest[], kube
   const {stored, result} = await home.store.update((reg, settings) => addToRegistry(reg, settings, requests))
   await Promise.all([
     syncServer(home, stored.registry, stored.settings, secrets, reporter),
-    ...providers.map((provider) => syncClientProxy(provider, stored.registry, stored.settings, reporter)),
+    ...providers.map((provider) => syncClientProxy(home, provider, stored.registry, stored.settings, reporter)),
   ])
   return {
     services: result,
@@ -133,7 +133,7 @@ export async function unexposeServices(home: Home, serviceNames: string[], kubec
   })
   await Promise.all([
     syncServer(home, stored.registry, stored.settings, secrets, reporter),
-    ...reachableProviders(stored.registry, kubeconfig, reporter).map((provider) => syncClientProxy(provider, stored.registry, stored.settings, reporter)),
+    ...reachableProviders(stored.registry, kubeconfig, reporter).map((provider) => syncClientProxy(home, provider, stored.registry, stored.settings, reporter)),
   ])
   return {services: result, summary: result.map((s) => `unexposed ${s.name}`).join('\n')}
 }

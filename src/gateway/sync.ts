@@ -8,6 +8,29 @@ import {Reporter} from '../ui/reporter.js'
 import {Home} from './home.js'
 import {Provider} from './providers.js'
 
+const MAX_ROUNDS = 10
+
+/**
+ * Applies what `render` makes of the registry, then reads the registry
+ * again: if another command changed it meanwhile, this one may just have
+ * applied an older picture over the newer one, so it renders and applies
+ * the newest. Every writer does so after its own write, so the last apply
+ * of each object is always of the latest registry.
+ */
+async function applyUntilCurrent(
+  home: Home,
+  state: {registry: Registry; settings: ServerSettings},
+  apply: (registry: Registry, settings: ServerSettings) => Promise<void>,
+): Promise<void> {
+  let current = state
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    await apply(current.registry, current.settings)
+    const latest = await home.store.load()
+    if (JSON.stringify([latest.registry, latest.settings]) === JSON.stringify([current.registry, current.settings])) return
+    current = latest
+  }
+}
+
 /**
  * Re-renders the server side from the registry and applies it. Only what
  * changed changes: HAProxy reloads in place, the client-config-dir and
@@ -21,11 +44,11 @@ export async function syncServer(
   reporter: Reporter,
   applied?: AppliedSet,
 ): Promise<void> {
-  const objects = renderServer(registry, secrets, settings, home.namespace).filter(
-    (o) => o.kind !== 'Namespace' && o.metadata.name !== names.registry,
-  )
-  await applyAll(home.cluster, objects, reporter, applied)
-  await pruneExposedServices(home, new Set(registry.services.map((s) => s.name)))
+  await applyUntilCurrent(home, {registry, settings}, async (reg, set) => {
+    const objects = renderServer(reg, secrets, set, home.namespace).filter((o) => o.kind !== 'Namespace' && o.metadata.name !== names.registry)
+    await applyAll(home.cluster, objects, reporter, applied)
+    await pruneExposedServices(home, new Set(reg.services.map((s) => s.name)))
+  })
 }
 
 /** Deletes consumer Services of services no longer exposed; apply alone never removes anything. */
@@ -47,8 +70,9 @@ export function clientTarget(registry: Registry, clientName: string, namespace: 
 }
 
 /** Pushes a new HAProxy config to one client, which reloads it in place. */
-export async function syncClientProxy(provider: Provider, registry: Registry, settings: ServerSettings, reporter: Reporter): Promise<void> {
-  const object = renderClientProxyConfig(registry, settings, clientTarget(registry, provider.clientName, provider.namespace, settings))
-  await provider.cluster.apply(object)
+export async function syncClientProxy(home: Home, provider: Provider, registry: Registry, settings: ServerSettings, reporter: Reporter): Promise<void> {
+  await applyUntilCurrent(home, {registry, settings}, async (reg, set) => {
+    await provider.cluster.apply(renderClientProxyConfig(reg, set, clientTarget(reg, provider.clientName, provider.namespace, set)))
+  })
   reporter.step(`updated the proxy config of client ${provider.clientName} in ${provider.cluster.context}`)
 }

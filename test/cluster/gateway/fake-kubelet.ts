@@ -10,6 +10,7 @@ import {CoreV1Api, KubeConfig, V1Pod} from '@kubernetes/client-node'
  */
 export class FakeKubelet {
   private timer?: NodeJS.Timeout
+  private stopped = false
   private readonly namespaces = new Set<string>()
   private readonly core: CoreV1Api
 
@@ -24,12 +25,14 @@ export class FakeKubelet {
   start(intervalMs = 300): void {
     const tick = async () => {
       for (const namespace of this.namespaces) await this.markReady(namespace).catch(() => {})
-      this.timer = setTimeout(tick, intervalMs)
+      // stop() may have come while a pass was in flight: schedule no other.
+      if (!this.stopped) this.timer = setTimeout(tick, intervalMs)
     }
     this.timer = setTimeout(tick, 0)
   }
 
   stop(): void {
+    this.stopped = true
     clearTimeout(this.timer)
   }
 

@@ -129,6 +129,13 @@ describe('gateway story against two real kube-apiservers', function () {
     assert.equal(new Set(ports).size, 10, `internalPorts collide: ${ports.join(',')}`)
     const services = kubectlJson(env, ['--context', 'ctx-a', '-n', serverNs, 'get', 'services', '-l', 'svcgw.dev/exposed=true']).items
     assert.equal(services.length, 11)
+    // Whatever order the writers finished in, both proxies carry every service.
+    const serverProxy = JSON.stringify(kubectlJson<{data: Record<string, string>}>(env, ['--context', 'ctx-a', '-n', serverNs, 'get', 'configmap', 'svcgw-server-haproxy']).data)
+    const clientProxy = JSON.stringify(kubectlJson<{data: Record<string, string>}>(env, ['--context', 'ctx-b', '-n', clientNs, 'get', 'configmap', 'svcgw-client-haproxy']).data)
+    for (const port of ports) {
+      assert.match(serverProxy, new RegExp(`bind :${port}\\b`), `server proxy lacks ${port}`)
+      assert.match(clientProxy, new RegExp(`bind :${port}\\b`), `client proxy lacks ${port}`)
+    }
   })
 
   it('unexpose removes the consumer Service and the route', async () => {
