@@ -54,5 +54,8 @@ export const STATS_PORT = 8404
  */
 export const HEALTH_PORT = 8405
 
+/** Ports the gateway pods listen on themselves: no internalPort may take one. */
+export const RESERVED_PORTS = [STATS_PORT, HEALTH_PORT] as const
+
 /** The in-pod path of a file in one of the directories above. */
 export const pathOf = (dir: keyof typeof dirs, file: string): string => `${dirs[dir]}/${file}`

@@ -4,7 +4,7 @@ import {conflictError, notFoundError, SvcgwError, AggregateSvcgwError, usageErro
 import {allocateInternalPort} from '../registry/allocate.js'
 import {ExposedService, Registry, servedBy} from '../registry/types.js'
 import {validateExposedService, validateRegistry} from '../registry/validate.js'
-import {STATS_PORT} from '../dataplane/layout.js'
+import {RESERVED_PORTS} from '../dataplane/layout.js'
 import {names} from '../render/names.js'
 import {KubeObject} from '../render/objects.js'
 import {registryConfigMap} from '../render/registry-configmap.js'
@@ -80,7 +80,7 @@ export function addToRegistry(registry: Registry, settings: ServerSettings, requ
     registry.services.push(service)
     added.push(service)
   }
-  validateRegistry(registry, [settings.port, STATS_PORT])
+  validateRegistry(registry, [settings.port, ...RESERVED_PORTS])
   return added
 }
 

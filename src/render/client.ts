@@ -1,5 +1,5 @@
 import {renderClientFiles, scriptFiles} from '../dataplane/index.js'
-import {STATS_PORT} from '../dataplane/layout.js'
+import {RESERVED_PORTS} from '../dataplane/layout.js'
 import {KeyPair} from '../pki/certificates.js'
 import {Registry} from '../registry/types.js'
 import {validateRegistry} from '../registry/validate.js'
@@ -23,7 +23,7 @@ export interface ClientTarget {
 }
 
 function clientFiles(registry: Registry, settings: ServerSettings, target: ClientTarget) {
-  validateRegistry(registry, [settings.port, STATS_PORT])
+  validateRegistry(registry, [settings.port, ...RESERVED_PORTS])
   return renderClientFiles(registry, {
     clientName: target.clientName,
     serverAddress: target.serverAddress,

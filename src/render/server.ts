@@ -1,5 +1,5 @@
 import {renderServerFiles, scriptFiles} from '../dataplane/index.js'
-import {STATS_PORT} from '../dataplane/layout.js'
+import {RESERVED_PORTS} from '../dataplane/layout.js'
 import {KeyPair} from '../pki/certificates.js'
 import {Registry} from '../registry/types.js'
 import {validateRegistry} from '../registry/validate.js'
@@ -101,7 +101,7 @@ export function renderServer(
   settings: ServerSettings,
   namespace: string,
 ): KubeObject[] {
-  validateRegistry(registry, [settings.port, STATS_PORT])
+  validateRegistry(registry, [settings.port, ...RESERVED_PORTS])
   const files = renderServerFiles(registry, {
     proto: settings.proto,
     port: settings.port,

@@ -1,6 +1,11 @@
 import {strict as assert} from 'node:assert'
 
+import {DEFAULT_IMAGES} from '../../../src/dataplane/images.js'
+import {HEALTH_PORT, STATS_PORT} from '../../../src/dataplane/layout.js'
 import {SvcgwError} from '../../../src/errors.js'
+import {freshServerSecrets} from '../../../src/gateway/secrets.js'
+import {renderServer} from '../../../src/render/server.js'
+import {defaultSettings} from '../../../src/render/settings.js'
 import {allocateInternalPort, allocateTunnelIP, netmaskOf, parseNetwork, serverTunnelIP} from '../../../src/registry/allocate.js'
 import {emptyRegistry, ExposedService, Registry} from '../../../src/registry/types.js'
 import {validateClientName, validateRegistry, validateServiceName} from '../../../src/registry/validate.js'
@@ -92,5 +97,15 @@ describe('registry allocation', () => {
 
   it('rejects malformed networks', () => {
     for (const bad of ['10.8.0.0', '10.8.0.0/8', '10.8.0.300/24', 'x/24']) assert.throws(() => parseNetwork(bad), /invalid tunnel network/)
+  })
+})
+
+describe('ports the gateway keeps for itself', () => {
+  it('refuses an internalPort on the stats or health port, through the renderers', () => {
+    const secrets = freshServerSecrets({caDays: 10, certDays: 5})
+    for (const port of [STATS_PORT, HEALTH_PORT, 1194]) {
+      const registry: Registry = {...emptyRegistry(), services: [svc('web', port)]}
+      assert.match(usageErrorOf(() => renderServer(registry, secrets, defaultSettings(DEFAULT_IMAGES), 'svcgw')).line, /gateway's own port/)
+    }
   })
 })
