@@ -19,14 +19,13 @@ const PROTOS = arg('--proto', 'tcp').split(',') as Array<'tcp' | 'udp'>
 const REPEAT = Number(arg('--repeat', '1'))
 const ONLY = arg('--only', '')
 
-/** Lines added to the global and defaults sections of both HAProxy configs. */
-const VARIANTS: Record<string, {global?: string[]; defaults?: string[]}> = {
+/** Lines added to the global and defaults sections of both HAProxy configs; drop removes production lines. */
+const VARIANTS: Record<string, {global?: string[]; defaults?: string[]; drop?: RegExp}> = {
   'production config': {},
-  'option splice-auto': {defaults: ['option splice-auto']},
+  'without option splice-auto': {drop: /^ {2}option splice-auto$/},
   'splice forced both ways': {defaults: ['option splice-request', 'option splice-response']},
   'nbthread 1': {global: ['nbthread 1']},
   'tune.bufsize 64k': {global: ['tune.bufsize 65536']},
-  'splice-auto + nbthread 1': {global: ['nbthread 1'], defaults: ['option splice-auto']},
   'tune.bufsize 64k + nbthread 1': {global: ['tune.bufsize 65536', 'nbthread 1']},
 }
 
@@ -40,6 +39,9 @@ function iperf(from: Host, to: string, port: number): Promise<number> {
 
 function patch(path: string, variant: (typeof VARIANTS)[string]): void {
   let cfg = readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => !variant.drop?.test(l))
+    .join('\n')
   cfg = cfg.replace('global\n', `global\n${(variant.global ?? []).map((l) => `  ${l}\n`).join('')}`)
   cfg = cfg.replace('defaults\n', `defaults\n${(variant.defaults ?? []).map((l) => `  ${l}\n`).join('')}`)
   writeFileSync(path, cfg)

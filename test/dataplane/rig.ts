@@ -288,8 +288,10 @@ export class Rig {
 
   /** Runs a command inside the server namespace (e.g. our stats script) and returns stdout. */
   execInServer(command: string[]): Promise<string> {
+    // With busybox's applets first on PATH, as in the pod (the stats script's wget is busybox's).
+    const env = Object.entries(this.env(this.serverRoot)).map(([k, v]) => `${k}=${v}`)
     return new Promise((resolve, reject) => {
-      execFile('ip', ['netns', 'exec', this.server.ns, 'env', `SVCGW_ROOT=${this.serverRoot}`, ...command], {encoding: 'utf8'}, (error, stdout) =>
+      execFile('ip', ['netns', 'exec', this.server.ns, 'env', ...env, ...command], {encoding: 'utf8'}, (error, stdout) =>
         error ? reject(error) : resolve(stdout),
       )
     })
