@@ -4,6 +4,7 @@ import {ClusterCommand} from '../base-command.js'
 import {usageError} from '../errors.js'
 import {port} from '../flags/index.js'
 import type {ExposeRequest} from '../gateway/expose.js'
+import type {Home} from '../gateway/home.js'
 
 export default class Expose extends ClusterCommand<typeof Expose> {
   static override summary = 'Expose a Service of the provider clusters as a local Service here.'
@@ -57,12 +58,12 @@ export default class Expose extends ClusterCommand<typeof Expose> {
     return this.emit(result, (r) => r.summary)
   }
 
-  private async pickService(home: import('../gateway/home.js').Home): Promise<string> {
+  /** On a terminal, a picker over the Services of the first provider; otherwise the error naming the argument. */
+  private async pickService(home: Home): Promise<string> {
+    const missing = usageError('no Service named', 'pass the Service name, e.g. "kubectl svcgw expose nginx --port 80"')
+    const {canPrompt, pickOne} = await import('../ui/prompts.js')
+    if (!canPrompt(this.flags.yes)) throw missing
     const {listProviderServices} = await import('../gateway/expose.js')
-    const {pickOne} = await import('../ui/prompts.js')
-    const missing = 'no Service named: pass the Service name, e.g. "kubectl svcgw expose nginx --port 80"'
-    const {canPrompt} = await import('../ui/prompts.js')
-    if (!canPrompt(this.flags.yes)) throw usageError(missing.split(':')[0], missing.split(': ')[1])
     const choices = await listProviderServices(home, this.flags['service-namespace'], this.flags.kubeconfig)
     return pickOne(`Service in namespace ${this.flags['service-namespace']}`, choices, {yes: this.flags.yes, missing})
   }

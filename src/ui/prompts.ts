@@ -1,4 +1,4 @@
-import {usageError} from '../errors.js'
+import {SvcgwError, usageError} from '../errors.js'
 
 /** Prompts only where a person can answer: stdin and stdout are terminals and --yes was not given. */
 export const canPrompt = (yes: boolean): boolean => !yes && Boolean(process.stdin.isTTY) && Boolean(process.stdout.isTTY)
@@ -12,8 +12,9 @@ export async function pickContexts(choices: string[], options: {yes: boolean; fl
   return picked
 }
 
-export async function pickOne(message: string, choices: string[], options: {yes: boolean; missing: string}): Promise<string> {
-  if (!canPrompt(options.yes) || choices.length === 0) throw usageError(options.missing.split(':')[0], options.missing.split(': ').slice(1).join(': ') || undefined)
+/** One choice from a list; without a terminal (or with nothing to choose), `missing` is the error. */
+export async function pickOne(message: string, choices: string[], options: {yes: boolean; missing: SvcgwError}): Promise<string> {
+  if (!canPrompt(options.yes) || choices.length === 0) throw options.missing
   const {select} = await import('@inquirer/prompts')
   return select({message, choices: choices.map((value) => ({value}))})
 }

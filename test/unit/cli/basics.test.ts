@@ -74,6 +74,10 @@ describe('cli (built bin/run.js as a process)', function () {
     assertOneLineError(runCli(['server', 'uninstall'], {KUBECONFIG: deadKubeconfig()}), 2, /needs confirmation: pass --yes/)
   })
 
+  it('a missing Service name without a TTY names the argument', () => {
+    assertOneLineError(runCli(['expose', '--port', '80'], {KUBECONFIG: deadKubeconfig()}), 2, /no Service named: pass the Service name/)
+  })
+
   it('a missing provider context without a TTY names --to', () => {
     assertOneLineError(runCli(['client', 'install'], {KUBECONFIG: deadKubeconfig()}), 2, /no provider context given: pass --to CONTEXT/)
   })
