@@ -97,22 +97,29 @@ export class Rig {
   readonly log: string[] = []
 
   constructor(readonly options: RigOptions) {
-    this.consumer = this.net.host('consumer', '10.99.0.2')
-    this.server = this.net.host('server', '10.99.0.1')
-    this.serverRoot = this.prepareRoot('server')
-    this.serverCert = issueServerCertificate(this.ca, {commonName: SERVER_COMMON_NAME})
-    options.clients.forEach((name, i) => {
-      const host = this.net.host(name, `10.99.0.${11 + i}`)
-      const backend = this.net.behind(host, `${name}-be`, `10.98.${i + 1}`)
-      const client: RigClient = {name, host, backend, root: this.prepareRoot(name)}
-      this.clients.set(name, client)
-      const cert = issueClientCertificate(this.ca, {commonName: name})
-      this.registry.clients.push({name, tunnelIP: allocateTunnelIP(this.registry, TUNNEL_NETWORK), serial: cert.serial, notAfter: ''})
-      this.installClientCertificate(name, cert)
-    })
-    this.registry.services = options.services.map((s) => ({...s}))
-    projectVolume(join(this.serverRoot, rel.tls), {'tls.crt': this.serverCert.cert, 'tls.key': this.serverCert.key, 'ca.crt': this.ca.cert}, 0o600)
-    this.writeConfigs()
+    try {
+      this.consumer = this.net.host('consumer', '10.99.0.2')
+      this.server = this.net.host('server', '10.99.0.1')
+      this.serverRoot = this.prepareRoot('server')
+      this.serverCert = issueServerCertificate(this.ca, {commonName: SERVER_COMMON_NAME})
+      options.clients.forEach((name, i) => {
+        const host = this.net.host(name, `10.99.0.${11 + i}`)
+        const backend = this.net.behind(host, `${name}-be`, `10.98.${i + 1}`)
+        const client: RigClient = {name, host, backend, root: this.prepareRoot(name)}
+        this.clients.set(name, client)
+        const cert = issueClientCertificate(this.ca, {commonName: name})
+        this.registry.clients.push({name, tunnelIP: allocateTunnelIP(this.registry, TUNNEL_NETWORK), serial: cert.serial, notAfter: ''})
+        this.installClientCertificate(name, cert)
+      })
+      this.registry.services = options.services.map((s) => ({...s}))
+      projectVolume(join(this.serverRoot, rel.tls), {'tls.crt': this.serverCert.cert, 'tls.key': this.serverCert.key, 'ca.crt': this.ca.cert}, 0o600)
+      this.writeConfigs()
+    } catch (error) {
+      // Nothing runs yet: remove the namespaces and files built so far, so a failed setup leaves nothing behind.
+      void this.net.teardown()
+      rmSync(this.tmp, {recursive: true, force: true})
+      throw error
+    }
   }
 
   private prepareRoot(name: string): string {
