@@ -47,7 +47,7 @@ function checkObjects(objects: Obj[], namespace: string, component: string): voi
   assert.equal(spec.template.spec.automountServiceAccountToken, false)
   for (const c of spec.template.spec.containers) {
     assert.notEqual(c.securityContext.privileged, true)
-    for (const cap of c.securityContext.capabilities?.add ?? []) assert.ok(['NET_ADMIN', 'MKNOD', 'NET_BIND_SERVICE'].includes(cap), cap)
+    for (const cap of c.securityContext.capabilities?.add ?? []) assert.ok(['NET_ADMIN', 'MKNOD'].includes(cap), cap)
   }
   // Every volume the pod mounts is an object of the same output, with a file mode Kubernetes accepts.
   for (const v of spec.template.spec.volumes as Array<{name: string; configMap?: {name: string; defaultMode?: number}; secret?: {secretName: string; defaultMode?: number}}>) {
