@@ -103,6 +103,16 @@ describe('gateway story against two real kube-apiservers', function () {
     assert.match(JSON.stringify(clientProxy.data), new RegExp(`nginx\\.${appNs}\\.svc`))
   })
 
+  it('expose --dry-run prints what it would apply and changes nothing', async () => {
+    const before = JSON.stringify(registry())
+    const out = expectOk(await svcgw(env, ['expose', 'api', '--port', '8080', '--as', 'dry-api', '--service-namespace', appNs, '--dry-run', '-o', 'yaml', ...home]), 'expose --dry-run').stdout
+    const objects = yaml.loadAll(out) as Array<{kind: string; metadata: {name: string}; data?: Record<string, string>}>
+    assert.ok(objects.some((o) => o.kind === 'Service' && o.metadata.name === 'dry-api'))
+    assert.match(objects.find((o) => o.metadata.name === 'svcgw-server-haproxy')?.data?.['haproxy.cfg'] ?? '', /frontend svc-dry-api/)
+    assert.equal(JSON.stringify(registry()), before)
+    assert.equal(kubectl(env, ['--context', 'ctx-a', '-n', serverNs, 'get', 'service', 'dry-api', '--ignore-not-found', '-o', 'name']), '')
+  })
+
   it('list shows it, as text and as yaml', async () => {
     const text = expectOk(await svcgw(env, ['list', ...home]), 'list').stdout
     assert.match(text, new RegExp(`^nginx\\s+80\\s+\\d+\\s+nginx\\.${appNs}:80\\s+ctx-b$`, 'm'))
@@ -175,6 +185,17 @@ describe('gateway story against two real kube-apiservers', function () {
     assert.equal(new X509Certificate(Buffer.from(held, 'base64')).serialNumber.toLowerCase().replace(/^0+/, ''), reg.clients[0].serial)
   })
 
+  it('certs rotate --server issues a new server certificate from the same CA', async () => {
+    const read = (key: string) => Buffer.from(kubectl(env, ['--context', 'ctx-a', '-n', serverNs, 'get', 'secret', 'service-gw-server-certificates', '-o', `jsonpath={.data.${key}}`]), 'base64').toString()
+    const {X509Certificate} = await import('node:crypto')
+    const [oldCert, ca] = [new X509Certificate(read('tls\\.crt')), read('ca\\.crt')]
+    expectOk(await svcgw(env, ['certs', 'rotate', '--server', ...home, '--timeout', '60s']), 'certs rotate --server')
+    const fresh = new X509Certificate(read('tls\\.crt'))
+    assert.notEqual(fresh.serialNumber, oldCert.serialNumber)
+    assert.equal(read('ca\\.crt'), ca)
+    assert.ok(fresh.checkIssued(new X509Certificate(ca)))
+  })
+
   it('certs export writes a 0600 manifest for an unreachable provider and registers it', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'svcgw-export-')), 'far.yaml')
     const result = expectOk(await svcgw(env, ['certs', 'export', '--client', 'far-away', '--file', file, '--address', '192.0.2.10', ...home]), 'certs export')
@@ -208,6 +229,18 @@ describe('gateway story against two real kube-apiservers', function () {
     assert.ok(report.server.liveData)
     assert.notEqual(report.verdict, 'healthy')
     assert.equal(result.status, 8)
+  })
+
+  it('status --watch refreshes until interrupted', async () => {
+    const {spawn} = await import('node:child_process')
+    const {BIN} = await import('../../unit/cli/run-cli.js')
+    const child = spawn(process.execPath, [BIN, 'status', '--watch', '--interval', '1', ...home], {env: {...process.env, KUBECONFIG: env.kubeconfig, NO_COLOR: '1'}})
+    let out = ''
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()))
+    const deadline = Date.now() + 30_000
+    while ((out.match(/^(HEALTHY|DEGRADED|DOWN):/gm) ?? []).length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200))
+    child.kill('SIGINT')
+    assert.ok((out.match(/^(HEALTHY|DEGRADED|DOWN):/gm) ?? []).length >= 2, `two reports expected:\n${out}`)
   })
 
   it('a forbidden user gets exit 6 naming RBAC', async () => {
