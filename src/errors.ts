@@ -3,7 +3,7 @@
  * line that says what is wrong and names the fix; the class decides the exit
  * code so scripts can tell a typo from an outage.
  */
-export type ErrorClass = 'usage' | 'notFound' | 'conflict' | 'unreachable' | 'forbidden' | 'timeout' | 'unhealthy' | 'internal'
+export type ErrorClass = 'usage' | 'notFound' | 'conflict' | 'unreachable' | 'forbidden' | 'timeout' | 'unhealthy' | 'unknown' | 'internal'
 
 export const EXIT_CODES: Record<ErrorClass, number> = {
   internal: 1,
@@ -14,6 +14,8 @@ export const EXIT_CODES: Record<ErrorClass, number> = {
   forbidden: 6,
   timeout: 7,
   unhealthy: 8,
+  /** Health could not be determined (live data unreadable): not the same as unhealthy. */
+  unknown: 9,
 }
 
 export class SvcgwError extends Error {

@@ -2,19 +2,20 @@ import {Args, Flags} from '@oclif/core'
 
 import {ClusterCommand} from '../base-command.js'
 import {usageError} from '../errors.js'
-import {port} from '../flags/index.js'
+import {dryRunFlags, port, waitFlags} from '../flags/index.js'
 import type {ExposeRequest} from '../gateway/expose.js'
 import type {Home} from '../gateway/home.js'
 
 export default class Expose extends ClusterCommand<typeof Expose> {
   static override summary = 'Expose a Service of the provider clusters as a local Service here.'
-  static override description = `Checks that the Service and port exist in each provider, allocates an internalPort, records it in the registry and updates the server and every client; their proxies reload in place, so no tunnel drops.
--f accepts the original Helm chart's values.yaml (its services: list).`
+  static override description = `Checks that the Service and port exist in each provider, allocates an internalPort, records it in the registry and updates the server and every client that serves it. Their proxies reload in place (no tunnel drops); the command makes the pods pick the change up at once and, with --wait (the default), returns when every proxy runs it.
+Needs no access to Secrets (see docs/rbac.md). -f accepts the original Helm chart's values.yaml (its services: list).`
   static override examples = [
     '<%= config.bin %> expose nginx --port 80',
     '<%= config.bin %> expose api --port 8080 --service-namespace shop --as shop-api --local-port 80',
     '<%= config.bin %> expose db --port 5432 --to ctx-b',
     '<%= config.bin %> expose -f values.yaml',
+    '<%= config.bin %> expose nginx --port 80 --dry-run',
   ]
   static override args = {
     service: Args.string({description: 'Name of the Service in the provider clusters.'}),
@@ -26,6 +27,9 @@ export default class Expose extends ClusterCommand<typeof Expose> {
     'local-port': port({description: 'Port of the local Service (default: --port).'}),
     to: Flags.string({description: 'Serve it only from the clients of these contexts (repeatable; default: every client).', multiple: true}),
     filename: Flags.string({char: 'f', description: "The original chart's values.yaml, or a services: list ('-' for stdin).", exclusive: ['service', 'port', 'as', 'local-port']}),
+    yes: Flags.boolean({char: 'y', description: 'Never prompt (for the Service picker).'}),
+    ...waitFlags,
+    ...dryRunFlags,
   }
 
   async run(): Promise<unknown> {
@@ -38,7 +42,7 @@ export default class Expose extends ClusterCommand<typeof Expose> {
     } else {
       const service = this.args.service ?? (await this.pickService(home))
       if (this.flags.port === undefined) throw usageError('missing --port', 'pass --port with the port of the Service in the providers')
-      const clients = this.flags.to ? await servingClientNames(home, this.flags.to) : undefined
+      const clients = this.flags.to ? servingClientNames((await home.store.load()).registry, this.flags.to) : undefined
       requests = [
         {
           name: this.flags.as ?? service,
@@ -48,14 +52,7 @@ export default class Expose extends ClusterCommand<typeof Expose> {
         },
       ]
     }
-    if (this.flags['dry-run']) {
-      const {planExpose} = await import('../gateway/expose.js')
-      const objects = await planExpose(home, requests)
-      this.emitObjects(objects, () => objects.map((o) => `${o.kind.toLowerCase()}/${o.metadata.name} configured (dry run)`).join('\n'))
-      return objects
-    }
-    const result = await exposeServices(home, requests, this.flags.kubeconfig, this.reporter)
-    return this.emit(result, (r) => r.summary)
+    return this.finish(await exposeServices(home, requests, this.live(), this.reporter))
   }
 
   /** On a terminal, a picker over the Services of the first provider; otherwise the error naming the argument. */
@@ -64,7 +61,7 @@ export default class Expose extends ClusterCommand<typeof Expose> {
     const {canPrompt, pickOne} = await import('../ui/prompts.js')
     if (!canPrompt(this.flags.yes)) throw missing
     const {listProviderServices} = await import('../gateway/expose.js')
-    const choices = await listProviderServices(home, this.flags['service-namespace'], this.flags.kubeconfig)
+    const choices = await listProviderServices(home, this.flags['service-namespace'])
     return pickOne(`Service in namespace ${this.flags['service-namespace']}`, choices, {yes: this.flags.yes, missing})
   }
 }

@@ -2,12 +2,14 @@ import {Flags} from '@oclif/core'
 
 import {ClusterCommand} from '../base-command.js'
 import {SvcgwError} from '../errors.js'
-import type {StatusReport, Verdict} from '../gateway/status.js'
+import type {BackendStatus, StatusReport, Verdict} from '../gateway/status.js'
 import {colour, visibleLength} from '../ui/colour.js'
 import {table} from '../ui/output.js'
 
-const paint = (verdict: Verdict, text: string) => (verdict === 'healthy' ? colour.green(text) : verdict === 'degraded' ? colour.yellow(text) : colour.red(text))
-const upDown = (s: string) => (s === 'UP' ? colour.green(s) : s === 'unknown' ? colour.dim(s) : colour.red(s))
+const PAINT: Record<Verdict, (text: string) => string> = {healthy: colour.green, degraded: colour.yellow, down: colour.red, unknown: colour.dim}
+const paint = (verdict: Verdict, text: string) => PAINT[verdict](text)
+const upDown = (b: BackendStatus) => (b.state === 'up' ? colour.green('up') : b.state === 'unknown' ? colour.dim('unknown') : colour.red(b.detail ? `down(${b.detail})` : 'down'))
+const yesNo = (value: boolean | null) => (value === null ? colour.dim('?') : value ? colour.green('yes') : colour.red('no'))
 const bytes = (n?: number) => (n === undefined ? '' : n < 1024 ? `${n}B` : n < 1_048_576 ? `${(n / 1024).toFixed(1)}KiB` : `${(n / 1_048_576).toFixed(1)}MiB`)
 
 export function renderStatus(r: StatusReport): string {
@@ -27,8 +29,8 @@ export function renderStatus(r: StatusReport): string {
           c.name,
           c.context ?? '',
           c.tunnelIP,
-          c.ready === null ? colour.dim('?') : c.ready ? colour.green('yes') : colour.red('no'),
-          c.connected ? colour.green('yes') : colour.red('no'),
+          yesNo(c.ready),
+          yesNo(c.connected),
           c.connectedSince ?? '',
           bytes(c.bytesReceived),
           bytes(c.bytesSent),
@@ -43,7 +45,7 @@ export function renderStatus(r: StatusReport): string {
       '',
       table(
         ['SERVICE', 'PORT', 'TARGET', 'BACKENDS'],
-        r.services.map((s) => [s.name, String(s.port), s.target, s.backends.map((b) => `${b.client}=${upDown(b.status)}`).join(' ') || '<no client>']),
+        r.services.map((s) => [s.name, String(s.port), s.target, s.backends.map((b) => `${b.client}=${upDown(b)}`).join(' ') || '<no client>']),
         visibleLength,
       ),
     )
@@ -53,7 +55,7 @@ export function renderStatus(r: StatusReport): string {
 
 export default class Status extends ClusterCommand<typeof Status> {
   static override summary = 'Show whether the tunnels are healthy: server, clients, backends and certificates.'
-  static override description = `Prints a one-line verdict (healthy, degraded, down) and the details; exits 0 when healthy and 8 otherwise, so scripts can check it.
+  static override description = `Prints a one-line verdict and the details; exits 0 when healthy, 8 when degraded or down, and 9 when health cannot be told (live data could not be read), so scripts can tell an outage from a blind spot.
 Live data (connected clients, bytes, backend health) is read from the server pod.`
   static override examples = ['<%= config.bin %> status', '<%= config.bin %> status -o json', '<%= config.bin %> status --watch']
   static override flags = {
@@ -65,10 +67,11 @@ Live data (connected clients, bytes, backend health) is read from the server pod
     const home = await this.home()
     const {gatewayStatus} = await import('../gateway/status.js')
     for (;;) {
-      const report = await gatewayStatus(home, this.flags.kubeconfig)
+      const report = await gatewayStatus(home)
       if (this.flags.watch && this.format === 'text' && process.stdout.isTTY) process.stdout.write('\u001B[2J\u001B[H')
       this.emit(report, renderStatus)
       if (!this.flags.watch) {
+        if (report.verdict === 'unknown') throw new SvcgwError('unknown', `gateway health is unknown`, report.message)
         if (report.verdict !== 'healthy') throw new SvcgwError('unhealthy', `gateway is ${report.verdict}`, report.message)
         return report
       }

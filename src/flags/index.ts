@@ -28,8 +28,8 @@ export const port = Flags.custom<number>({
   },
 })
 
-/** Flags every cluster command takes, with kubectl's names and meanings. */
-export const kubeFlags = {
+/** Which cluster and namespace: kubectl's names and meanings, taken by every command that talks to a cluster. */
+export const connectionFlags = {
   kubeconfig: Flags.string({
     description: 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config).',
     helpGroup: 'KUBE',
@@ -40,9 +40,13 @@ export const kubeFlags = {
   }),
   namespace: Flags.string({
     char: 'n',
-    description: "Gateway namespace (default: the context's namespace, then svcgw).",
+    description: 'Gateway namespace in the home cluster (default: svcgw; never the context\'s namespace).',
     helpGroup: 'KUBE',
   }),
+}
+
+/** Output flags, taken by every command. */
+export const outputFlags = {
   output: Flags.option({
     char: 'o',
     options: ['text', 'json', 'yaml'] as const,
@@ -50,22 +54,39 @@ export const kubeFlags = {
     description: 'Output format.',
     helpGroup: 'OUTPUT',
   })(),
-  'dry-run': Flags.boolean({
-    description: 'Print what would be applied (use with -o yaml|json) without changing any cluster.',
-    helpGroup: 'KUBE',
-  }),
-  timeout: duration({
-    description: 'How long to wait for the cluster (e.g. 90s, 5m).',
-    default: 300_000,
-    defaultHelp: async () => '5m',
-    helpGroup: 'KUBE',
-  }),
-  yes: Flags.boolean({char: 'y', description: 'Answer yes to every confirmation; never prompt.', helpGroup: 'OUTPUT'}),
   verbose: Flags.boolean({description: 'Show stack traces and debug detail on errors.', helpGroup: 'OUTPUT'}),
 }
 
-/** Output flags alone, for commands that never touch a cluster. */
-export const outputFlags = {
-  output: kubeFlags.output,
-  verbose: kubeFlags.verbose,
+/** For commands that change a cluster: the apiserver's own dry run, shown as a diff. */
+export const dryRunFlags = {
+  'dry-run': Flags.boolean({
+    description: 'Change nothing: the apiserver validates every write (server-side dry run) and the command prints what would change, as a diff (-o yaml|json: the objects).',
+    helpGroup: 'KUBE',
+  }),
+  'show-secrets': Flags.boolean({
+    description: 'With --dry-run, print Secret data instead of masking it.',
+    dependsOn: ['dry-run'],
+    helpGroup: 'KUBE',
+  }),
+}
+
+/** For commands that wait for what they changed to be live. */
+export const waitFlags = {
+  wait: Flags.boolean({description: 'Wait until the change is live in the pods before returning.', default: true, allowNo: true, helpGroup: 'KUBE'}),
+  // Kept as the string given, so help shows "5m" with no help function (a function would make
+  // oclif load every command module to render help); the base command parses it up front.
+  timeout: Flags.string({description: 'How long to wait (e.g. 90s, 5m).', default: '5m', helpGroup: 'KUBE'}),
+}
+
+/** For commands that ask before they destroy something. */
+export const yesFlag = {
+  yes: Flags.boolean({char: 'y', description: 'Answer yes to every confirmation; never prompt.', helpGroup: 'OUTPUT'}),
+}
+
+/** For installs into a namespace that exists already. */
+export const relabelFlag = {
+  'relabel-namespace': Flags.boolean({
+    description: 'Allow raising an existing namespace\'s Pod Security level to "privileged" (the tunnel needs NET_ADMIN); uninstall restores it.',
+    helpGroup: 'KUBE',
+  }),
 }

@@ -1,18 +1,21 @@
-import {V1Secret} from '@kubernetes/client-node'
-
 import {notFoundError} from '../errors.js'
 import {Cluster} from '../kube/cluster.js'
+import {Secret} from '../kube/object.js'
 import {KeyPair} from '../pki/certificates.js'
 import {names, secretKeys} from '../render/names.js'
 import {ServerSecrets} from '../render/server.js'
 
-const decode = (secret: V1Secret | undefined, key: string): string | undefined => {
+const decode = (secret: Secret | undefined, key: string): string | undefined => {
   const value = secret?.data?.[key]
   return value === undefined ? undefined : Buffer.from(value, 'base64').toString('utf8')
 }
 
-async function readSecret(cluster: Cluster, namespace: string, name: string): Promise<V1Secret | undefined> {
-  return cluster.read<V1Secret>({apiVersion: 'v1', kind: 'Secret', metadata: {name, namespace}})
+const readSecret = (cluster: Cluster, namespace: string, name: string) => cluster.read<Secret>({apiVersion: 'v1', kind: 'Secret', name, namespace})
+
+function pair(secret: Secret | undefined): KeyPair | undefined {
+  const cert = decode(secret, secretKeys.cert)
+  const key = decode(secret, secretKeys.key)
+  return cert && key ? {cert, key} : undefined
 }
 
 /** The server's key material as stored, or undefined for a first install. */
@@ -43,10 +46,4 @@ export async function requireServerSecrets(cluster: Cluster, namespace: string):
 /** A client's certificate and key as its provider holds them. */
 export async function readClientKeyPair(cluster: Cluster, namespace: string): Promise<KeyPair | undefined> {
   return pair(await readSecret(cluster, namespace, names.clientCertificates))
-}
-
-function pair(secret: V1Secret | undefined): KeyPair | undefined {
-  const cert = decode(secret, secretKeys.cert)
-  const key = decode(secret, secretKeys.key)
-  return cert && key ? {cert, key} : undefined
 }

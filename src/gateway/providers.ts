@@ -1,10 +1,9 @@
 import {usageError} from '../errors.js'
 import {Cluster} from '../kube/cluster.js'
-import {openCluster} from '../kube/contexts.js'
 import {Registry, RegisteredClient} from '../registry/types.js'
-import {Reporter} from '../ui/reporter.js'
+import {validateClientName, validateNamespaceName} from '../registry/validate.js'
 import {DEFAULT_NAMESPACE} from '../render/names.js'
-import {validateClientName} from '../registry/validate.js'
+import {Reporter} from '../ui/reporter.js'
 import {Home} from './home.js'
 
 /** A provider cluster as one client sees it. */
@@ -27,21 +26,21 @@ export function clientNameFromContext(context: string): string {
 }
 
 export interface ProviderFlags {
-  kubeconfig?: string
   name?: string
   'client-namespace'?: string
 }
 
-/** Opens each --to context and decides the client's name and namespace there. */
+/** Opens each --to context and decides the client's name and namespace there (default svcgw, never the context's). */
 export function openProviders(home: Home, contexts: string[], flags: ProviderFlags): Provider[] {
   if (flags.name && contexts.length > 1) {
     throw usageError('--name names one client but several --to contexts were given', 'install them one at a time, or drop --name')
   }
+  const namespace = flags['client-namespace'] ?? DEFAULT_NAMESPACE
+  validateNamespaceName(namespace, '--client-namespace')
   const providers = contexts.map((context) => {
-    const cluster = openCluster({kubeconfig: flags.kubeconfig}, context)
+    const cluster = home.session.open(context)
     const clientName = flags.name ?? clientNameFromContext(context)
     validateClientName(clientName)
-    const namespace = flags['client-namespace'] ?? cluster.contextNamespace ?? DEFAULT_NAMESPACE
     if (cluster.server === home.cluster.server && namespace === home.namespace) {
       throw usageError(
         `context "${context}" is the server's cluster and namespace "${namespace}" is the server's`,
@@ -59,20 +58,19 @@ export function openProviders(home: Home, contexts: string[], flags: ProviderFla
 }
 
 /** Re-opens a registered client's provider through its context hint (or an explicit context). */
-export function providerOf(client: RegisteredClient & {namespace?: string}, kubeconfig: string | undefined, context?: string): Provider {
+export function providerOf(home: Home, client: RegisteredClient, context?: string): Provider {
   const ctx = context ?? client.context
-  if (!ctx) throw usageError(`client "${client.name}" has no known context`, 'pass --to CONTEXT')
-  const cluster = openCluster({kubeconfig}, ctx)
-  return {cluster, clientName: client.name, namespace: client.namespace ?? cluster.contextNamespace ?? DEFAULT_NAMESPACE}
+  if (!ctx) throw usageError(`client "${client.name}" has no known context (it was exported)`, 'pass --to CONTEXT, or re-export it with "kubectl svcgw certs export"')
+  return {cluster: home.session.open(ctx), clientName: client.name, namespace: client.namespace ?? DEFAULT_NAMESPACE}
 }
 
 /**
  * Providers of every client that has a context; a client exported for an
  * unreachable provider has none, and its operator must carry the change over.
  */
-export function reachableProviders(registry: Registry, kubeconfig: string | undefined, reporter: Reporter): Provider[] {
+export function reachableProviders(home: Home, registry: Registry, reporter: Reporter): Provider[] {
   for (const client of registry.clients.filter((c) => !c.context)) {
-    reporter.warn(`client ${client.name} has no context here: re-export its objects ("kubectl svcgw certs export --client ${client.name}") to carry this change over`)
+    reporter.warn(`client ${client.name} has no context here: carry this change over with "kubectl svcgw certs export --client ${client.name} --config-only"`)
   }
-  return registry.clients.filter((c) => c.context).map((c) => providerOf(c, kubeconfig))
+  return registry.clients.filter((c) => c.context).map((c) => providerOf(home, c))
 }

@@ -1,14 +1,18 @@
 import {SvcgwError} from '../errors.js'
-import {applyAll, AppliedSet, rollback} from '../kube/apply-all.js'
+import {refOf} from '../kube/object.js'
 import {waitForRollout} from '../kube/wait.js'
-import {emptyRegistry} from '../registry/types.js'
+import {inspectCertificate} from '../pki/inspect.js'
+import {ServerSettings} from '../registry/settings.js'
+import {CertificateRecord, emptyRegistry} from '../registry/types.js'
 import {names} from '../render/names.js'
-import {renderServer} from '../render/server.js'
-import {ServerSettings} from '../render/settings.js'
+import {registryConfigMap} from '../render/registry-configmap.js'
+import {serverConfig, serverKeyDigest, serverKeyMaterial, ServerSecrets, serverWorkload} from '../render/server.js'
 import {Reporter} from '../ui/reporter.js'
+import {AppliedSet, applyAll, compensate, rollback, withCompensation} from './apply.js'
 import {discoverEndpoint, Endpoint} from './endpoint.js'
 import {Home} from './home.js'
 import {readServerSecrets} from './key-material.js'
+import {prepareNamespace, undoPrepare} from './namespaces.js'
 import {freshServerSecrets, Lifetimes} from './secrets.js'
 
 export interface ServerInstallResult {
@@ -20,53 +24,66 @@ export interface ServerInstallResult {
   summary: string
 }
 
-export interface WaitOptions {
+export interface InstallOptions {
   wait: boolean
   timeoutMs: number
+  /** --relabel-namespace: may raise an existing namespace's Pod Security level. */
+  relabelNamespace: boolean
 }
+
+export const certificateRecord = (pem: string): CertificateRecord => {
+  const info = inspectCertificate(pem)
+  return {serial: info.serial, notAfter: info.notAfter.toISOString()}
+}
+
+const publicFacts = (secrets: ServerSecrets) => ({ca: certificateRecord(secrets.ca.cert), server: certificateRecord(secrets.server.cert)})
 
 /**
  * Installs or converges the server. Key material and the registry are kept
- * across re-runs; on failure, whatever this run created is removed again.
+ * across re-runs; on failure, whatever this run created is removed again
+ * (and a namespace it relabelled is put back).
  */
-export async function installServer(
-  home: Home,
-  settings: ServerSettings,
-  lifetimes: Lifetimes,
-  options: WaitOptions,
-  reporter: Reporter,
-): Promise<ServerInstallResult> {
+export async function installServer(home: Home, settings: ServerSettings, lifetimes: Lifetimes, options: InstallOptions, reporter: Reporter): Promise<ServerInstallResult> {
   const {cluster, namespace} = home
-  const existing = await readServerSecrets(cluster, namespace)
-  const secrets = existing ?? freshServerSecrets(lifetimes)
-  reporter.step(existing ? 'keeping the existing CA and server certificate' : 'created a new CA and server certificate')
-  const stored = await home.store.find()
-  const registry = stored?.registry ?? emptyRegistry()
-  // The registry is written only through the store (optimistic concurrency), never by a blind apply.
-  const objects = renderServer(registry, secrets, settings, namespace).filter((o) => o.metadata.name !== names.registry)
+  const prepared = await prepareNamespace(cluster, namespace, {relabel: options.relabelNamespace, flag: '-n'})
   const applied: AppliedSet = {cluster, created: []}
+  let freshPki = false
   try {
-    await applyAll(cluster, objects.slice(0, 1), reporter, applied)
-    const {created} = await home.store.ensure(registry, settings)
-    if (created) applied.created.push({apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: names.registry, namespace}})
-    else await home.store.saveSettings(settings)
-    await applyAll(cluster, objects.slice(1), reporter, applied)
-    if (options.wait) await waitForRollout(cluster, namespace, names.serverDeployment, options.timeoutMs, reporter)
+    const existing = await readServerSecrets(cluster, namespace)
+    const secrets = existing ?? freshServerSecrets(lifetimes)
+    freshPki = !existing
+    reporter.step(existing ? 'keeping the existing CA and server certificate' : 'created a new CA and server certificate')
+    // The registry is written only through the store (optimistic concurrency), never by a blind apply.
+    const {created} = await home.store.ensure({...emptyRegistry(), certificates: publicFacts(secrets)}, settings)
+    if (created) applied.created.push(registryConfigMap(emptyRegistry(), settings, namespace))
+    const {stored} = await home.store.update((registry, current) => {
+      for (const key of Object.keys(current)) delete (current as unknown as Record<string, unknown>)[key]
+      Object.assign(current, settings)
+      registry.certificates = publicFacts(secrets)
+    })
+    await applyAll(
+      cluster,
+      [...serverKeyMaterial(secrets, namespace), ...serverWorkload(settings, namespace, serverKeyDigest(secrets)), ...serverConfig(stored.registry, settings, namespace)],
+      reporter,
+      applied,
+    )
+    if (options.wait && !cluster.dryRun) await waitForRollout(cluster, namespace, names.serverDeployment, options.timeoutMs, (line) => reporter.step(line))
   } catch (error) {
-    await rollback(applied, reporter)
-    throw error
+    const leftovers = [...(await rollback(applied, reporter)), ...(await compensate(`namespace ${namespace}`, () => undoPrepare(cluster, prepared)))]
+    throw withCompensation(error, leftovers)
   }
   const endpoint = await discoverEndpoint(cluster, namespace, settings, true).catch((error: unknown) => {
     if (error instanceof SvcgwError) return undefined
     throw error
   })
   const where = endpoint ? `clients dial ${endpoint.address}:${endpoint.port}` : 'the endpoint address is not assigned yet (see "kubectl svcgw status")'
+  const verb = cluster.dryRun ? 'would be' : ''
   return {
     context: cluster.context,
     namespace,
-    freshPki: !existing,
-    created: applied.created.map((o) => `${o.kind.toLowerCase()}/${o.metadata.name}`),
+    freshPki,
+    created: [...(prepared.created ? [`namespace/${namespace}`] : []), ...applied.created.map((o) => `${o.kind.toLowerCase()}/${refOf(o).name}`)],
     ...(endpoint ? {endpoint} : {}),
-    summary: `gateway server ${existing ? 'updated' : 'installed'} in namespace ${namespace} of ${cluster.context}; ${where}`,
+    summary: `gateway server ${verb}${verb ? ' ' : ''}${freshPki ? 'installed' : 'updated'} in namespace ${namespace} of ${cluster.context}; ${where}`,
   }
 }

@@ -1,7 +1,7 @@
 import {DEFAULT_IMAGES} from '../dataplane/images.js'
-import {parseNetwork} from '../registry/allocate.js'
-import {Proto, ServerSettings, ServiceType} from '../render/settings.js'
 import {usageError} from '../errors.js'
+import {Proto, ServerSettings, ServiceType} from '../registry/settings.js'
+import {validateSettings} from '../registry/validate.js'
 
 export interface ServerSettingFlags {
   'service-type': ServiceType
@@ -15,15 +15,12 @@ export interface ServerSettingFlags {
   'haproxy-image'?: string
 }
 
+/** The server's settings from its flags, every value checked before anything is rendered or applied. */
 export function settingsFromFlags(flags: ServerSettingFlags): ServerSettings {
-  parseNetwork(flags['tunnel-network'])
   if (flags['node-port'] !== undefined && flags['service-type'] !== 'NodePort') {
     throw usageError('--node-port needs --service-type NodePort', 'add --service-type NodePort or drop --node-port')
   }
-  if (flags.address !== undefined && !/^[A-Za-z0-9.:-]+$/.test(flags.address)) {
-    throw usageError(`invalid --address "${flags.address}"`, 'give a host name or IP address, without scheme or port')
-  }
-  return {
+  const settings: ServerSettings = {
     proto: flags.proto,
     port: flags.port,
     serviceType: flags['service-type'],
@@ -36,4 +33,6 @@ export function settingsFromFlags(flags: ServerSettingFlags): ServerSettings {
     },
     clusterDomain: flags['cluster-domain'],
   }
+  validateSettings(settings)
+  return settings
 }

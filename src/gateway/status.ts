@@ -1,20 +1,22 @@
-import {V1Deployment} from '@kubernetes/client-node'
-
 import {SvcgwError} from '../errors.js'
 import {Cluster} from '../kube/cluster.js'
-import {execCapture, runningPod} from '../kube/exec.js'
+import {Deployment} from '../kube/object.js'
+import {execInPod, runningPod} from '../kube/pods.js'
 import {rolloutDone} from '../kube/wait.js'
-import {daysLeft, inspectCertificate} from '../pki/inspect.js'
+import {daysLeft} from '../pki/inspect.js'
 import {Registry, servedBy} from '../registry/types.js'
 import {names} from '../render/names.js'
 import {labelSelectorFor} from '../render/objects.js'
 import {discoverEndpoint} from './endpoint.js'
 import {Home} from './home.js'
-import {readServerSecrets} from './key-material.js'
 import {providerOf} from './providers.js'
 import {readServerHealth, ServerHealth} from './server-health.js'
 
-export type Verdict = 'healthy' | 'degraded' | 'down'
+/** unknown: live data could not be read, so health cannot be told; never reported as down. */
+export type Verdict = 'healthy' | 'degraded' | 'down' | 'unknown'
+
+/** Per backend: up, down, or unknown when the server's live data is missing. */
+export type BackendState = 'up' | 'down' | 'unknown'
 
 export interface ClientStatus {
   name: string
@@ -22,7 +24,8 @@ export interface ClientStatus {
   tunnelIP: string
   /** The client Deployment in its provider: null when that cluster could not be asked. */
   ready: boolean | null
-  connected: boolean
+  /** null when the server's live data could not be read. */
+  connected: boolean | null
   realAddress?: string
   connectedSince?: string
   bytesReceived?: number
@@ -33,7 +36,9 @@ export interface ClientStatus {
 
 export interface BackendStatus {
   client: string
-  status: string
+  state: BackendState
+  /** HAProxy's own word (UP, DOWN, MAINT, no check, …), when known. */
+  detail?: string
 }
 
 export interface ServiceStatus {
@@ -43,6 +48,7 @@ export interface ServiceStatus {
   target: string
   backends: BackendStatus[]
   up: number
+  unknown: number
 }
 
 export interface StatusReport {
@@ -66,15 +72,15 @@ export interface StatusReport {
 const CERT_WARN_DAYS = 30
 
 async function deploymentReady(cluster: Cluster, namespace: string, name: string): Promise<{ready: boolean; replicas: string}> {
-  const d = await cluster.read<V1Deployment>({apiVersion: 'apps/v1', kind: 'Deployment', metadata: {name, namespace}})
+  const d = await cluster.read<Deployment>({apiVersion: 'apps/v1', kind: 'Deployment', name, namespace})
   if (!d) return {ready: false, replicas: 'missing'}
   return {ready: rolloutDone(d), replicas: `${d.status?.availableReplicas ?? 0}/${d.spec?.replicas ?? 1}`}
 }
 
-async function clientReady(client: Registry['clients'][number], kubeconfig: string | undefined): Promise<{ready: boolean | null; problem?: string}> {
+async function clientReady(home: Home, client: Registry['clients'][number]): Promise<{ready: boolean | null; problem?: string}> {
   if (!client.context) return {ready: null, problem: 'no context known (exported client)'}
   try {
-    const provider = providerOf(client, kubeconfig)
+    const provider = providerOf(home, client)
     return {ready: (await deploymentReady(provider.cluster, provider.namespace, names.clientDeployment)).ready}
   } catch (error) {
     if (error instanceof SvcgwError) return {ready: null, problem: error.message}
@@ -85,48 +91,53 @@ async function clientReady(client: Registry['clients'][number], kubeconfig: stri
 /** Reads live tunnel and backend state from the server pod, if it runs. */
 async function liveServerData(home: Home): Promise<ServerHealth | string> {
   const pod = await runningPod(home.cluster, home.namespace, labelSelectorFor('server'))
-  if (!pod?.metadata?.name) return 'the server pod is not running'
+  if (!pod) return 'the server pod is not running'
   try {
-    return await readServerHealth((container, command) => execCapture(home.cluster, home.namespace, pod.metadata!.name!, container, command))
+    return await readServerHealth((container, command) => execInPod(home.cluster, home.namespace, pod.metadata.name, container, command))
   } catch (error) {
     if (error instanceof SvcgwError) return error.message
     throw error
   }
 }
 
-function verdictOf(report: Omit<StatusReport, 'verdict' | 'message'>): {verdict: Verdict; message: string} {
-  const problems: string[] = []
+export function verdictOf(report: Omit<StatusReport, 'verdict' | 'message'>): {verdict: Verdict; message: string} {
   if (!report.server.ready) return {verdict: 'down', message: `the server is not ready (${report.server.replicas})`}
-  if (report.server.liveData) problems.push(report.server.liveData)
-  const disconnected = report.clients.filter((c) => !c.connected).map((c) => c.name)
-  if (report.clients.length > 0 && disconnected.length === report.clients.length && !report.server.liveData) {
+  const problems: string[] = []
+  const unknowns: string[] = []
+  if (report.server.liveData) unknowns.push(`live data unreadable: ${report.server.liveData}`)
+  const disconnected = report.clients.filter((c) => c.connected === false).map((c) => c.name)
+  if (report.clients.length > 0 && disconnected.length === report.clients.length) {
     return {verdict: 'down', message: `no client is connected (${disconnected.join(', ')})`}
   }
-  if (disconnected.length > 0 && !report.server.liveData) problems.push(`not connected: ${disconnected.join(', ')}`)
+  if (disconnected.length > 0) problems.push(`not connected: ${disconnected.join(', ')}`)
   const notReady = report.clients.filter((c) => c.ready === false).map((c) => c.name)
   if (notReady.length > 0) problems.push(`client deployments not ready: ${notReady.join(', ')}`)
-  const dead = report.services.filter((s) => s.backends.length > 0 && s.up === 0).map((s) => s.name)
+  const dead = report.services.filter((s) => s.backends.length > 0 && s.up === 0 && s.unknown === 0).map((s) => s.name)
   if (dead.length > 0) problems.push(`no backend up for: ${dead.join(', ')}`)
+  const partlyDown = report.services.filter((s) => s.up > 0 && s.backends.some((b) => b.state === 'down')).map((s) => s.name)
+  if (partlyDown.length > 0) problems.push(`backends down for: ${partlyDown.join(', ')}`)
   const expiring = [
     ...(report.certificates.caDaysLeft !== undefined && report.certificates.caDaysLeft < CERT_WARN_DAYS ? ['ca'] : []),
     ...(report.certificates.serverDaysLeft !== undefined && report.certificates.serverDaysLeft < CERT_WARN_DAYS ? ['server'] : []),
     ...report.clients.filter((c) => c.certDaysLeft < CERT_WARN_DAYS).map((c) => c.name),
   ]
   if (expiring.length > 0) problems.push(`certificates expiring within ${CERT_WARN_DAYS} days: ${expiring.join(', ')}`)
-  if (problems.length > 0) return {verdict: 'degraded', message: problems.join('; ')}
+  if (problems.length > 0) return {verdict: 'degraded', message: [...problems, ...unknowns].join('; ')}
+  if (unknowns.length > 0) return {verdict: 'unknown', message: unknowns.join('; ')}
   const n = report.clients.length
   return {verdict: 'healthy', message: `${n} client${n === 1 ? '' : 's'} connected, ${report.services.length} service(s) exposed, every backend up`}
 }
 
+const backendState = (status: string | undefined): BackendState => (status === undefined ? 'unknown' : status === 'UP' || status.startsWith('UP ') ? 'up' : 'down')
+
 /** Everything an operator asks of the gateway, in one report with a verdict. */
-export async function gatewayStatus(home: Home, kubeconfig: string | undefined): Promise<StatusReport> {
+export async function gatewayStatus(home: Home): Promise<StatusReport> {
   const {registry, settings} = await home.store.load()
-  const [server, secrets, live, endpoint, readiness] = await Promise.all([
+  const [server, live, endpoint, readiness] = await Promise.all([
     deploymentReady(home.cluster, home.namespace, names.serverDeployment),
-    readServerSecrets(home.cluster, home.namespace),
     liveServerData(home),
     discoverEndpoint(home.cluster, home.namespace, settings, true).catch(() => undefined),
-    Promise.all(registry.clients.map((c) => clientReady(c, kubeconfig))),
+    Promise.all(registry.clients.map((c) => clientReady(home, c))),
   ])
   const health = typeof live === 'string' ? undefined : live
   const clients: ClientStatus[] = registry.clients.map((c, i) => {
@@ -136,7 +147,7 @@ export async function gatewayStatus(home: Home, kubeconfig: string | undefined):
       ...(c.context ? {context: c.context} : {}),
       tunnelIP: c.tunnelIP,
       ready: readiness[i].ready,
-      connected: Boolean(session),
+      connected: health ? Boolean(session) : null,
       ...(session
         ? {realAddress: session.realAddress, connectedSince: session.connectedSince, bytesReceived: session.bytesReceived, bytesSent: session.bytesSent}
         : {}),
@@ -146,14 +157,18 @@ export async function gatewayStatus(home: Home, kubeconfig: string | undefined):
   })
   const services: ServiceStatus[] = registry.services.map((s) => {
     const serving = registry.clients.filter((c) => servedBy(s, c.name))
-    const backends = serving.map((c) => ({client: c.name, status: health?.backends[s.name]?.[c.name] ?? 'unknown'}))
+    const backends = serving.map((c): BackendStatus => {
+      const detail = health?.backends[s.name]?.[c.name]
+      return {client: c.name, state: health ? backendState(detail) : 'unknown', ...(detail ? {detail} : {})}
+    })
     return {
       name: s.name,
       port: s.port,
       internalPort: s.internalPort,
       target: `${s.clientService.name}.${s.clientService.namespace}:${s.clientService.port}`,
       backends,
-      up: backends.filter((b) => b.status === 'UP').length,
+      up: backends.filter((b) => b.state === 'up').length,
+      unknown: backends.filter((b) => b.state === 'unknown').length,
     }
   })
   const partial = {
@@ -167,9 +182,11 @@ export async function gatewayStatus(home: Home, kubeconfig: string | undefined):
     },
     clients,
     services,
-    certificates: secrets
-      ? {caDaysLeft: daysLeft(inspectCertificate(secrets.ca.cert).notAfter), serverDaysLeft: daysLeft(inspectCertificate(secrets.server.cert).notAfter)}
-      : {},
+    // From the registry's record, so status needs no access to a Secret.
+    certificates: {
+      ...(registry.certificates?.ca ? {caDaysLeft: daysLeft(new Date(registry.certificates.ca.notAfter))} : {}),
+      ...(registry.certificates?.server ? {serverDaysLeft: daysLeft(new Date(registry.certificates.server.notAfter))} : {}),
+    },
     checkedAt: new Date().toISOString(),
   }
   return {...verdictOf(partial), ...partial}

@@ -1,11 +1,11 @@
-import {removeLabelled} from '../kube/cleanup.js'
-import {removeNamespaceIfOurs} from '../kube/namespaces.js'
+import {forgetClient} from '../registry/changes.js'
 import {labelSelectorFor} from '../render/objects.js'
 import {Reporter} from '../ui/reporter.js'
+import {removeLabelled} from './cleanup.js'
 import {Home} from './home.js'
-import {requireServerSecrets} from './key-material.js'
+import {releaseNamespace} from './namespaces.js'
 import {providerOf} from './providers.js'
-import {syncServer} from './sync.js'
+import {LiveOptions, makeLive, serverProxy, syncServerConfig} from './sync.js'
 import {notFoundError} from '../errors.js'
 
 export interface UninstallResult {
@@ -13,72 +13,69 @@ export interface UninstallResult {
   namespace: string
   removed: string[]
   namespaceRemoved: boolean
+  namespaceRestored: boolean
   remainingClients: string[]
   summary: string
 }
 
-export async function uninstallServer(home: Home, dryRun: boolean, reporter: Reporter): Promise<UninstallResult> {
+/** What happened to a namespace, in words; undefined when nothing did. */
+function namespaceNote(namespace: string, released: {removed: boolean; restored: boolean}, dryRun: boolean): string | undefined {
+  if (released.removed) return `${dryRun ? 'would delete' : 'deleted'} namespace ${namespace}`
+  if (released.restored) return `${dryRun ? 'would put back' : 'put back'} the Pod Security labels of namespace ${namespace}`
+  return undefined
+}
+
+export async function uninstallServer(home: Home, reporter: Reporter): Promise<UninstallResult> {
   const stored = await home.store.find()
-  const removed = await removeLabelled(home.cluster, home.namespace, labelSelectorFor('server'), dryRun)
-  const namespaceResult = dryRun ? {removed: false} : await removeNamespaceIfOurs(home.cluster, home.namespace)
-  const namespaceRemoved = namespaceResult.removed
-  if (namespaceResult.keptFor) reporter.warn(`kept namespace ${home.namespace}: it holds objects that are not ours (${namespaceResult.keptFor.join(', ')})`)
-  const remainingClients = (stored?.registry.clients ?? []).map((c) => `${c.name} (${c.context ?? 'unknown context'})`)
+  const removed = await removeLabelled(home.cluster, home.namespace, labelSelectorFor('server'))
+  const released = await releaseNamespace(home.cluster, home.namespace)
+  if (released.keptFor) reporter.warn(`kept namespace ${home.namespace}: it holds objects that are not ours (${released.keptFor.join(', ')})`)
+  const remainingClients = (stored?.registry.clients ?? []).map((c) => `${c.name} (${c.context ?? 'exported'})`)
   if (remainingClients.length > 0) {
     reporter.warn(`clients still installed in providers: ${remainingClients.join(', ')}; remove them with "kubectl svcgw client uninstall --to CONTEXT"`)
   }
-  const verb = dryRun ? 'would remove' : 'removed'
+  const dry = home.cluster.dryRun
+  const note = namespaceNote(home.namespace, released, dry)
   return {
     context: home.cluster.context,
     namespace: home.namespace,
     removed,
-    namespaceRemoved,
+    namespaceRemoved: released.removed,
+    namespaceRestored: released.restored,
     remainingClients,
     summary:
-      removed.length === 0
+      removed.length === 0 && !note
         ? `no gateway server in namespace ${home.namespace} of ${home.cluster.context}: nothing to remove`
-        : `${verb} ${removed.length} objects of the gateway server${namespaceRemoved ? ` and namespace ${home.namespace}` : ''}`,
+        : `${dry ? 'would remove' : 'removed'} ${removed.length} objects of the gateway server${note ? `; ${note}` : ''}`,
   }
 }
 
 export interface ClientUninstallResult {
-  clients: Array<{name: string; context: string; removed: string[]}>
+  clients: Array<{name: string; context: string; removed: string[]; namespaceRemoved: boolean; namespaceRestored: boolean}>
   summary: string
 }
 
 /**
- * Removes a client's objects from its provider, then forgets it: its
- * certificate is revoked and the server stops routing to it.
+ * Removes a client's objects from its provider, then forgets it: every
+ * certificate it held is revoked and the server stops routing to it.
  */
-export async function uninstallClients(
-  home: Home,
-  contexts: string[],
-  options: {kubeconfig?: string; name?: string; dryRun: boolean},
-  reporter: Reporter,
-): Promise<ClientUninstallResult> {
+export async function uninstallClients(home: Home, contexts: string[], options: {name?: string} & LiveOptions, reporter: Reporter): Promise<ClientUninstallResult> {
   const {registry} = await home.store.load()
   const results: ClientUninstallResult['clients'] = []
   for (const context of contexts) {
     const client = registry.clients.find((c) => (options.name ? c.name === options.name : c.context === context))
-    if (!client) {
-      throw notFoundError(`no client registered for context "${context}"`, 'see "kubectl svcgw status" for the registered clients')
-    }
-    const provider = providerOf(client, options.kubeconfig, context)
-    const removed = await removeLabelled(provider.cluster, provider.namespace, labelSelectorFor('client'), options.dryRun)
-    results.push({name: client.name, context, removed})
-    if (options.dryRun) continue
-    const kept = (await removeNamespaceIfOurs(provider.cluster, provider.namespace)).keptFor
-    if (kept) reporter.warn(`kept namespace ${provider.namespace} in ${context}: it holds objects that are not ours (${kept.join(', ')})`)
-    const {stored} = await home.store.update((reg) => {
-      const gone = reg.clients.find((c) => c.name === client.name)
-      reg.clients = reg.clients.filter((c) => c.name !== client.name)
-      if (gone && !reg.revoked.some((r) => r.serial === gone.serial)) {
-        reg.revoked.push({serial: gone.serial, commonName: gone.name, revokedAt: new Date().toISOString()})
-      }
-      for (const s of reg.services) if (s.clients) s.clients = s.clients.filter((c) => c !== client.name)
-    })
-    await syncServer(home, stored.registry, stored.settings, await requireServerSecrets(home.cluster, home.namespace), reporter)
+    if (!client) throw notFoundError(`no client registered for context "${context}"`, 'see "kubectl svcgw status" for the registered clients')
+    const provider = providerOf(home, client, context)
+    const removed = await removeLabelled(provider.cluster, provider.namespace, labelSelectorFor('client'))
+    const released = await releaseNamespace(provider.cluster, provider.namespace)
+    if (released.keptFor) reporter.warn(`kept namespace ${provider.namespace} in ${context}: it holds objects that are not ours (${released.keptFor.join(', ')})`)
+    results.push({name: client.name, context, removed, namespaceRemoved: released.removed, namespaceRestored: released.restored})
+    const {stored} = await home.store.update((reg) => forgetClient(reg, client.name))
+    await makeLive([{target: serverProxy(home), proxyId: await syncServerConfig(home, stored, reporter)}], options, reporter)
   }
-  const verb = options.dryRun ? 'would remove' : 'removed'
-  return {clients: results, summary: results.map((r) => `${verb} client ${r.name} from ${r.context} (${r.removed.length} objects)`).join('\n')}
+  const verb = home.cluster.dryRun ? 'would remove' : 'removed'
+  return {
+    clients: results,
+    summary: results.map((r) => `${verb} client ${r.name} from ${r.context} (${r.removed.length} objects) and revoked its certificate`).join('\n'),
+  }
 }

@@ -7,9 +7,9 @@ export const DEFAULT_TUNNEL_NETWORK = '10.8.0.0/24'
 /** Tunnel addresses below this offset are kept for the server. */
 const FIRST_CLIENT_OFFSET = 10
 
-/** The lowest free internalPort in the gateway's range. */
-export function allocateInternalPort(registry: Registry): number {
-  const used = new Set(registry.services.map((s) => s.internalPort))
+/** The lowest free internalPort in the gateway's range, skipping ports the gateway itself listens on. */
+export function allocateInternalPort(registry: Registry, reservedPorts: number[] = []): number {
+  const used = new Set([...registry.services.map((s) => s.internalPort), ...reservedPorts])
   for (let port = FIRST_INTERNAL_PORT; port <= LAST_INTERNAL_PORT; port++) if (!used.has(port)) return port
   throw conflictError('no free internalPort left', 'unexpose services you no longer need')
 }

@@ -1,3 +1,5 @@
 export * from './allocate.js'
 export * from './types.js'
 export * from './validate.js'
+export * from './changes.js'
+export * from './settings.js'

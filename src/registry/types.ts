@@ -35,6 +35,19 @@ export interface RegisteredClient {
   namespace?: string
   /** Server address and port the client dials, as discovered at install. */
   endpoint?: string
+  /**
+   * Certificates issued to this client that it may still hold and that are
+   * not revoked yet: an export with a new certificate keeps the previous one
+   * valid until the operator has applied the new file (`certs revoke --superseded`).
+   */
+  superseded?: CertificateRecord[]
+}
+
+export interface CertificateRecord {
+  /** Hex serial. */
+  serial: string
+  /** ISO 8601. */
+  notAfter: string
 }
 
 export interface RevokedCertificate {
@@ -49,6 +62,11 @@ export interface Registry {
   services: ExposedService[]
   clients: RegisteredClient[]
   revoked: RevokedCertificate[]
+  /**
+   * The CA and server certificates' public facts, so that status can say
+   * when they expire without reading a Secret.
+   */
+  certificates?: {ca?: CertificateRecord; server?: CertificateRecord}
 }
 
 export const emptyRegistry = (): Registry => ({services: [], clients: [], revoked: []})

@@ -1,4 +1,8 @@
+import {isIP} from 'node:net'
+
 import {usageError} from '../errors.js'
+import {parseNetwork} from './allocate.js'
+import {ServerSettings} from './settings.js'
 import {ExposedService, Registry} from './types.js'
 
 const DNS_1035 = /^[a-z]([-a-z0-9]*[a-z0-9])?$/
@@ -14,9 +18,9 @@ export function validateServiceName(name: string, what = 'service name'): void {
   }
 }
 
-export function validateNamespaceName(name: string): void {
+export function validateNamespaceName(name: string, what = 'namespace'): void {
   if (name.length > 63 || !DNS_1123_LABEL.test(name)) {
-    throw usageError(`invalid namespace "${name}"`, 'use at most 63 lowercase letters, digits and "-"')
+    throw usageError(`invalid ${what} ${JSON.stringify(name)}`, 'use at most 63 lowercase letters, digits and "-"')
   }
 }
 
@@ -28,6 +32,28 @@ export function validateClientName(name: string): void {
       'use at most 40 lowercase letters, digits and "-" (pass --name to choose one)',
     )
   }
+}
+
+const HOST_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/i
+
+/** A DNS subdomain (RFC 1123): what Kubernetes accepts as a cluster domain, and a host name. */
+export function isDnsSubdomain(value: string): boolean {
+  return value.length > 0 && value.length <= 253 && value.split('.').every((label) => label.length <= 63 && HOST_LABEL.test(label))
+}
+
+/**
+ * The address clients dial goes into OpenVPN's config verbatim: only a host
+ * name or an IP address may pass, never a line break or an option.
+ */
+export function validateAddress(value: string, what = '--address'): void {
+  if (isIP(value) === 0 && !isDnsSubdomain(value)) {
+    throw usageError(`invalid ${what} ${JSON.stringify(value)}`, 'give a host name or an IP address, without scheme, port or spaces')
+  }
+}
+
+/** The cluster domain goes into HAProxy's config: a DNS subdomain only. */
+export function validateClusterDomain(value: string, what = '--cluster-domain'): void {
+  if (!isDnsSubdomain(value)) throw usageError(`invalid ${what} ${JSON.stringify(value)}`, 'give a DNS domain such as cluster.local')
 }
 
 export function validatePort(port: unknown, what: string): void {
@@ -85,4 +111,38 @@ export function validateRegistry(registry: Registry, reservedPorts: number[] = [
       }
     }
   }
+}
+
+const IMAGE_REFERENCE = /^[A-Za-z0-9][A-Za-z0-9._/:@-]{0,254}$/
+
+export function validateImage(value: string, what: string): void {
+  if (!IMAGE_REFERENCE.test(value)) throw usageError(`invalid ${what} ${JSON.stringify(value)}`, 'give an image reference such as registry.example.com/gateway:1.0')
+}
+
+/**
+ * Every setting that reaches a rendered file or object, checked again where
+ * it is used: a registry edited by hand must not smuggle a line into a config.
+ */
+export function validateSettings(settings: ServerSettings): void {
+  if (settings.proto !== 'tcp' && settings.proto !== 'udp') throw usageError(`invalid transport ${JSON.stringify(settings.proto)}`, 'use tcp or udp')
+  validatePort(settings.port, 'tunnel port')
+  if (settings.nodePort !== undefined) validatePort(settings.nodePort, 'nodePort')
+  if (!['LoadBalancer', 'NodePort', 'ClusterIP'].includes(settings.serviceType)) {
+    throw usageError(`invalid Service type ${JSON.stringify(settings.serviceType)}`, 'use LoadBalancer, NodePort or ClusterIP')
+  }
+  if (settings.address !== undefined) validateAddress(settings.address)
+  parseNetwork(settings.tunnelNetwork)
+  validateClusterDomain(settings.clusterDomain)
+  validateImage(settings.images.openvpn, '--openvpn-image')
+  validateImage(settings.images.haproxy, '--haproxy-image')
+}
+
+/** A stored "host:port" endpoint, before it becomes OpenVPN's `remote` line. */
+export function parseEndpoint(endpoint: string): {address: string; port: number} {
+  const match = /^(.*):(\d+)$/.exec(endpoint)
+  const address = match?.[1].replace(/^\[(.*)\]$/, '$1') ?? ''
+  const port = Number(match?.[2])
+  validateAddress(address, 'server address')
+  validatePort(port, 'server port')
+  return {address, port}
 }

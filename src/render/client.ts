@@ -1,12 +1,12 @@
 import {renderClientFiles, scriptFiles} from '../dataplane/index.js'
 import {RESERVED_PORTS} from '../dataplane/layout.js'
 import {KeyPair} from '../pki/certificates.js'
+import {ServerSettings} from '../registry/settings.js'
 import {Registry} from '../registry/types.js'
-import {validateRegistry} from '../registry/validate.js'
+import {validateAddress, validateClientName, validateNamespaceName, validatePort, validateRegistry, validateSettings} from '../registry/validate.js'
 import {baseManifest, checksum, configMap, KubeObject, labelsFor, namespaceObject, secret, selectorFor, serviceAccount} from './objects.js'
 import {names, SERVER_COMMON_NAME, secretKeys} from './names.js'
 import {RESTART_CHECKSUM} from './server.js'
-import {ServerSettings} from './settings.js'
 
 export interface ClientSecrets {
   /** The CA certificate only: the CA key never leaves the server cluster. */
@@ -22,7 +22,16 @@ export interface ClientTarget {
   serverPort: number
 }
 
+function checkTarget(target: ClientTarget): void {
+  validateClientName(target.clientName)
+  validateNamespaceName(target.namespace)
+  validateAddress(target.serverAddress, 'server address')
+  validatePort(target.serverPort, 'server port')
+}
+
 function clientFiles(registry: Registry, settings: ServerSettings, target: ClientTarget) {
+  validateSettings(settings)
+  checkTarget(target)
   validateRegistry(registry, [settings.port, ...RESERVED_PORTS])
   return renderClientFiles(registry, {
     clientName: target.clientName,
@@ -34,22 +43,28 @@ function clientFiles(registry: Registry, settings: ServerSettings, target: Clien
   })
 }
 
+const clientTls = (secrets: ClientSecrets) => ({[secretKeys.cert]: secrets.client.cert, [secretKeys.key]: secrets.client.key, [secretKeys.ca]: secrets.caCert})
+
+/** Digest of the key material the client pod mounts: a new certificate rolls the pod. */
+export const clientKeyDigest = (secrets: ClientSecrets): string => checksum(clientTls(secrets), {[secretKeys.tlsCrypt]: secrets.tlsCrypt})
+
+/** The client's own Secrets: its key pair, the CA certificate (never the CA key) and the tls-crypt key. */
+export function clientKeyMaterial(secrets: ClientSecrets, namespace: string): KubeObject[] {
+  return [
+    secret(names.clientCertificates, namespace, 'client', clientTls(secrets), 'kubernetes.io/tls'),
+    secret(names.tlsCrypt, namespace, 'client', {[secretKeys.tlsCrypt]: secrets.tlsCrypt}),
+  ]
+}
+
 /** The client's HAProxy config alone: what an expose changes, reloaded in place without a restart. */
-export function renderClientProxyConfig(registry: Registry, settings: ServerSettings, target: ClientTarget): KubeObject {
+export function clientConfig(registry: Registry, settings: ServerSettings, target: ClientTarget): KubeObject {
   return configMap(names.clientHaproxy, target.namespace, 'client', clientFiles(registry, settings, target).haproxy)
 }
 
-/** Everything one provider cluster runs for one gateway client. */
-export function renderClient(
-  registry: Registry,
-  secrets: ClientSecrets,
-  settings: ServerSettings,
-  target: ClientTarget,
-): KubeObject[] {
+/** What the client pod runs apart from its key material and proxy config. */
+export function clientWorkload(settings: ServerSettings, target: ClientTarget, keyDigest: string): KubeObject[] {
   const {namespace} = target
-  const files = clientFiles(registry, settings, target)
-  const tls = {[secretKeys.cert]: secrets.client.cert, [secretKeys.key]: secrets.client.key, [secretKeys.ca]: secrets.caCert}
-  const tlsCrypt = {[secretKeys.tlsCrypt]: secrets.tlsCrypt}
+  const tunnel = clientFiles({services: [], clients: [], revoked: []}, settings, target).openvpn
   const deployment = baseManifest('client/deployment.yaml')
   deployment.metadata.namespace = namespace
   deployment.metadata.labels = {...labelsFor('client'), 'svcgw.dev/client': target.clientName}
@@ -62,18 +77,20 @@ export function renderClient(
   }
   spec.selector.matchLabels = selectorFor('client')
   spec.template.metadata.labels = labelsFor('client')
-  spec.template.metadata.annotations = {[RESTART_CHECKSUM]: checksum(files.openvpn, tls, tlsCrypt, scriptFiles())}
+  spec.template.metadata.annotations = {[RESTART_CHECKSUM]: checksum(tunnel, scriptFiles(), keyDigest)}
   spec.template.spec.serviceAccountName = 'svcgw-client'
   spec.template.spec.containers[0].image = settings.images.openvpn
   spec.template.spec.containers[1].image = settings.images.haproxy
   return [
-    namespaceObject(namespace),
     serviceAccount(namespace, 'client'),
-    secret(names.clientCertificates, namespace, 'client', tls, 'kubernetes.io/tls'),
-    secret(names.tlsCrypt, namespace, 'client', tlsCrypt),
     configMap(names.scripts, namespace, 'client', scriptFiles()),
-    configMap(names.clientOpenvpn, namespace, 'client', files.openvpn),
-    configMap(names.clientHaproxy, namespace, 'client', files.haproxy),
+    configMap(names.clientOpenvpn, namespace, 'client', tunnel),
     deployment,
   ]
+}
+
+/** Everything one provider cluster runs for one gateway client, in apply order. */
+export function renderClient(registry: Registry, secrets: ClientSecrets, settings: ServerSettings, target: ClientTarget): KubeObject[] {
+  const workload = clientWorkload(settings, target, clientKeyDigest(secrets))
+  return [namespaceObject(target.namespace), workload[0], ...clientKeyMaterial(secrets, target.namespace), ...workload.slice(1, 3), clientConfig(registry, settings, target), workload[3]]
 }

@@ -24,4 +24,3 @@ export const secretKeys = {cert: 'tls.crt', key: 'tls.key', ca: 'ca.crt', tlsCry
 export const SERVER_COMMON_NAME = 'svcgw-server'
 
 export const DEFAULT_NAMESPACE = 'svcgw'
-export const DEFAULT_OPENVPN_PORT = 1194

@@ -3,19 +3,10 @@ import {readFileSync} from 'node:fs'
 import {fileURLToPath} from 'node:url'
 import yaml from 'js-yaml'
 
-/** The minimal shape every rendered Kubernetes object has. */
-export interface KubeObject {
-  apiVersion: string
-  kind: string
-  metadata: {
-    name: string
-    namespace?: string
-    labels?: Record<string, string>
-    annotations?: Record<string, string>
-    [key: string]: unknown
-  }
-  [key: string]: unknown
-}
+import type {KubeObject} from '../kube/object.js'
+import {selectorString} from '../kube/object.js'
+
+export type {KubeObject} from '../kube/object.js'
 
 export type Component = 'server' | 'client'
 
@@ -36,17 +27,21 @@ export const selectorFor = (component: Component): Record<string, string> => ({
   [LABEL_COMPONENT]: component,
 })
 
-export const labelSelectorFor = (component: Component): string =>
-  Object.entries(labelsFor(component))
-    .map(([k, v]) => `${k}=${v}`)
-    .join(',')
+export const labelSelectorFor = (component: Component): string => selectorString(labelsFor(component))
 
 // manifests/ sits two levels above both src/render and dist/render.
 const MANIFESTS_DIR = fileURLToPath(new URL('../../manifests/', import.meta.url))
 
-/** A fresh copy of a base manifest shipped in the package's manifests/ folder. */
+const templates = new Map<string, KubeObject>()
+
+/** A fresh copy of a base manifest shipped in the package's manifests/ folder (each read and parsed once). */
 export function baseManifest<T extends KubeObject = KubeObject>(relativePath: string): T {
-  return yaml.load(readFileSync(MANIFESTS_DIR + relativePath, 'utf8')) as T
+  let template = templates.get(relativePath)
+  if (!template) {
+    template = yaml.load(readFileSync(MANIFESTS_DIR + relativePath, 'utf8')) as KubeObject
+    templates.set(relativePath, template)
+  }
+  return structuredClone(template) as T
 }
 
 export function configMap(name: string, namespace: string, component: Component, data: Record<string, string>): KubeObject {

@@ -1,21 +1,11 @@
 import {renderServerFiles, scriptFiles} from '../dataplane/index.js'
 import {RESERVED_PORTS} from '../dataplane/layout.js'
 import {KeyPair} from '../pki/certificates.js'
+import {ServerSettings} from '../registry/settings.js'
 import {Registry} from '../registry/types.js'
-import {validateRegistry} from '../registry/validate.js'
-import {
-  baseManifest,
-  checksum,
-  configMap,
-  KubeObject,
-  labelsFor,
-  namespaceObject,
-  secret,
-  selectorFor,
-  serviceAccount,
-} from './objects.js'
+import {validateRegistry, validateSettings} from '../registry/validate.js'
+import {baseManifest, checksum, configMap, KubeObject, labelsFor, namespaceObject, secret, selectorFor, serviceAccount} from './objects.js'
 import {names, secretKeys} from './names.js'
-import {ServerSettings} from './settings.js'
 import {registryConfigMap} from './registry-configmap.js'
 
 export interface ServerSecrets {
@@ -36,6 +26,28 @@ interface PodTemplate {
 export const RESTART_CHECKSUM = 'svcgw.dev/restart-checksum'
 /** Marks consumer Services of exposed services, so unexpose can prune them. */
 export const EXPOSED_LABEL = 'svcgw.dev/exposed'
+
+const serverTls = (secrets: Pick<ServerSecrets, 'ca' | 'server'>) => ({
+  [secretKeys.cert]: secrets.server.cert,
+  [secretKeys.key]: secrets.server.key,
+  [secretKeys.ca]: secrets.ca.cert,
+})
+
+/**
+ * A digest of the key material the server pod mounts. It goes into the
+ * pod template, so new certificates roll the pod, while commands that never
+ * read a Secret (expose, unexpose) never touch the Deployment.
+ */
+export const serverKeyDigest = (secrets: ServerSecrets): string => checksum(serverTls(secrets), {[secretKeys.tlsCrypt]: secrets.tlsCrypt})
+
+/** The Secrets of the server side; the CA's key pair lives only here, in the server cluster. */
+export function serverKeyMaterial(secrets: ServerSecrets, namespace: string): KubeObject[] {
+  return [
+    secret(names.ca, namespace, 'server', {[secretKeys.cert]: secrets.ca.cert, [secretKeys.key]: secrets.ca.key}, 'kubernetes.io/tls'),
+    secret(names.serverCertificates, namespace, 'server', serverTls(secrets), 'kubernetes.io/tls'),
+    secret(names.tlsCrypt, namespace, 'server', {[secretKeys.tlsCrypt]: secrets.tlsCrypt}),
+  ]
+}
 
 function serverDeployment(namespace: string, settings: ServerSettings, restartChecksum: string): KubeObject {
   const deployment = baseManifest('server/deployment.yaml')
@@ -71,6 +83,30 @@ function tunnelService(namespace: string, settings: ServerSettings): KubeObject 
   return service
 }
 
+/** The OpenVPN server config: settings only, so it is the same whatever the registry holds. */
+function serverTunnelFiles(settings: ServerSettings): Record<string, string> {
+  return renderServerFiles({services: [], clients: [], revoked: []}, {proto: settings.proto, port: settings.port, tunnelNetwork: settings.tunnelNetwork}).openvpn
+}
+
+/**
+ * What the server pod runs, apart from key material and the registry's
+ * config: service account, scripts, OpenVPN config, Deployment and the
+ * tunnel Service. Applied by install and by certificate rotation.
+ */
+export function serverWorkload(settings: ServerSettings, namespace: string, keyDigest: string): KubeObject[] {
+  validateSettings(settings)
+  const tunnel = serverTunnelFiles(settings)
+  // HAProxy config, client-config-dir and revocations are reloaded in place; the rest needs a new pod.
+  const restart = checksum(tunnel, scriptFiles(), keyDigest)
+  return [
+    serviceAccount(namespace, 'server'),
+    configMap(names.scripts, namespace, 'server', scriptFiles()),
+    configMap(names.serverOpenvpn, namespace, 'server', tunnel),
+    serverDeployment(namespace, settings, restart),
+    tunnelService(namespace, settings),
+  ]
+}
+
 /** The consumer-side Service of each exposed service: name:port → the server pod's internalPort. */
 function exposedServices(registry: Registry, namespace: string): KubeObject[] {
   return registry.services.map((exposed) => {
@@ -92,39 +128,38 @@ function exposedServices(registry: Registry, namespace: string): KubeObject[] {
 }
 
 /**
- * Everything the server side consists of, as a pure function of the
- * registry, the key material and the settings. Order is apply order.
+ * What the registry decides on the server side, all reloaded in place:
+ * HAProxy's config, the client-config-dir, the revocation directory and the
+ * consumer Services. No key material, so expose and unexpose need no Secret.
  */
-export function renderServer(
-  registry: Registry,
-  secrets: ServerSecrets,
-  settings: ServerSettings,
-  namespace: string,
-): KubeObject[] {
+export function serverConfig(registry: Registry, settings: ServerSettings, namespace: string): KubeObject[] {
+  validateSettings(settings)
   validateRegistry(registry, [settings.port, ...RESERVED_PORTS])
-  const files = renderServerFiles(registry, {
-    proto: settings.proto,
-    port: settings.port,
-    tunnelNetwork: settings.tunnelNetwork,
-  })
-  const tls = {[secretKeys.cert]: secrets.server.cert, [secretKeys.key]: secrets.server.key, [secretKeys.ca]: secrets.ca.cert}
-  const tlsCrypt = {[secretKeys.tlsCrypt]: secrets.tlsCrypt}
-  // HAProxy config, client-config-dir and revocations are reloaded in place; the rest needs a new pod.
-  const restart = checksum(files.openvpn, tls, tlsCrypt, scriptFiles())
+  const files = renderServerFiles(registry, {proto: settings.proto, port: settings.port, tunnelNetwork: settings.tunnelNetwork})
   return [
-    namespaceObject(namespace),
-    serviceAccount(namespace, 'server'),
-    secret(names.ca, namespace, 'server', {[secretKeys.cert]: secrets.ca.cert, [secretKeys.key]: secrets.ca.key}, 'kubernetes.io/tls'),
-    secret(names.serverCertificates, namespace, 'server', tls, 'kubernetes.io/tls'),
-    secret(names.tlsCrypt, namespace, 'server', tlsCrypt),
-    registryConfigMap(registry, settings, namespace),
-    configMap(names.scripts, namespace, 'server', scriptFiles()),
-    configMap(names.serverOpenvpn, namespace, 'server', files.openvpn),
+    configMap(names.serverHaproxy, namespace, 'server', files.haproxy),
     configMap(names.serverCcd, namespace, 'server', files.ccd),
     configMap(names.serverCrl, namespace, 'server', files.crl),
-    configMap(names.serverHaproxy, namespace, 'server', files.haproxy),
-    serverDeployment(namespace, settings, restart),
-    tunnelService(namespace, settings),
     ...exposedServices(registry, namespace),
+  ]
+}
+
+/** The names of the server's config ConfigMaps, each mounted by the server pod. */
+export const SERVER_CONFIG_MAPS = [names.serverHaproxy, names.serverCcd, names.serverCrl] as const
+
+/**
+ * Everything the server side consists of, in apply order: for a plan
+ * printed without a cluster (GitOps), or a first install.
+ */
+export function renderServer(registry: Registry, secrets: ServerSecrets, settings: ServerSettings, namespace: string): KubeObject[] {
+  const workload = serverWorkload(settings, namespace, serverKeyDigest(secrets))
+  return [
+    namespaceObject(namespace),
+    workload[0],
+    ...serverKeyMaterial(secrets, namespace),
+    registryConfigMap(registry, settings, namespace),
+    ...workload.slice(1, 3),
+    ...serverConfig(registry, settings, namespace),
+    ...workload.slice(3),
   ]
 }

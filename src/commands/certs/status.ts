@@ -26,11 +26,14 @@ export default class CertsStatusCommand extends ClusterCommand<typeof CertsStatu
     const result = await certsStatus(await this.home(), this.flags['warn-days'])
     this.emit(result, (r) =>
       table(
-        ['NAME', 'KIND', 'SERIAL', 'NOT-AFTER', 'DAYS-LEFT', 'CONTEXT'],
-        r.certificates.map((c) => [c.name, c.kind, c.serial, c.notAfter.slice(0, 10), urgency(c, r.warnDays), c.context ?? '']),
+        ['NAME', 'KIND', 'STATE', 'SERIAL', 'NOT-AFTER', 'DAYS-LEFT', 'CONTEXT'],
+        r.certificates.map((c) => [c.name, c.kind, c.state, c.serial, c.notAfter.slice(0, 10), urgency(c, r.warnDays), c.context ?? '']),
         visibleLength,
       ),
     )
+    if (result.superseded.length > 0) {
+      this.reporter.warn(`still valid though replaced: ${result.superseded.join(', ')}; revoke with "kubectl svcgw certs revoke --client NAME --superseded" once the provider runs the new one`)
+    }
     if (result.expiringSoon.length > 0) {
       throw new SvcgwError(
         'unhealthy',

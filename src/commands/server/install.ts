@@ -1,38 +1,52 @@
-import {ClusterCommand} from '../../base-command.js'
-import {caValidityFlags, serverSettingFlags, validityFlags} from '../../flags/gateway.js'
 import {Flags} from '@oclif/core'
 
-import {offlineServerPlan} from '../../gateway/dry-run.js'
+import {ClusterCommand} from '../../base-command.js'
+import {dryRunFlags, relabelFlag, waitFlags} from '../../flags/index.js'
+import {caValidityFlags, serverSettingFlags, validityFlags} from '../../flags/gateway.js'
 import {settingsFromFlags} from '../../gateway/settings-from-flags.js'
-import {describeObjects} from '../../ui/summary.js'
 import {DEFAULT_NAMESPACE} from '../../render/names.js'
+import {describeObjects} from '../../ui/summary.js'
 
 export default class ServerInstall extends ClusterCommand<typeof ServerInstall> {
   static override summary = 'Install the gateway server in the home cluster.'
-  static override description = `Creates the gateway namespace, the CA and server certificate (kept across re-runs), the registry and the server objects.
-With --dry-run, prints every object that would be applied (fresh certificates, no cluster contacted).`
+  static override description = `Creates the gateway namespace (default svcgw), the CA and server certificate (kept across re-runs), the registry and the server objects, and waits for the server to be ready.
+An existing namespace is used as it is when its Pod Security level admits the gateway (privileged); a stricter one is refused unless --relabel-namespace allows raising it (uninstall puts it back).
+--dry-run asks the apiserver to validate every object without storing it and prints the diff; with --offline it contacts no cluster and prints every object with fresh certificates (Secrets masked unless --show-secrets).`
   static override examples = [
     '<%= config.bin %> server install',
     '<%= config.bin %> server install --service-type NodePort --proto udp',
-    '<%= config.bin %> server install --dry-run -o yaml > svcgw-server.yaml',
+    '<%= config.bin %> server install --dry-run',
+    '<%= config.bin %> server install --dry-run --offline --show-secrets -o yaml > svcgw-server.yaml',
   ]
   static override flags = {
     ...serverSettingFlags,
     ...caValidityFlags,
     ...validityFlags,
-    wait: Flags.boolean({description: 'Wait for the server to roll out.', default: true, allowNo: true}),
+    ...relabelFlag,
+    ...waitFlags,
+    ...dryRunFlags,
+    offline: Flags.boolean({description: 'With --dry-run: contact no cluster, render every object with fresh certificates.', dependsOn: ['dry-run']}),
   }
 
   async run(): Promise<unknown> {
     const settings = settingsFromFlags(this.flags)
     const lifetimes = {caDays: this.flags['ca-days'], certDays: this.flags['cert-days']}
-    if (this.flags['dry-run']) {
+    if (this.flags.offline) {
+      const {offlineServerPlan} = await import('../../gateway/offline-plan.js')
+      const {plannedObjects} = await import('../../ui/dry-run-report.js')
       const objects = offlineServerPlan(settings, this.flags.namespace ?? DEFAULT_NAMESPACE, lifetimes)
-      this.emitObjects(objects, () => describeObjects(objects, 'created (dry run)'))
-      return objects
+      const shown = plannedObjects(objects, this.flags['show-secrets'])
+      this.emitObjects(shown, () => describeObjects(objects, 'created (dry run, offline)'))
+      return shown
     }
     const {installServer} = await import('../../gateway/server-install.js')
-    const result = await installServer(await this.home(), settings, lifetimes, {wait: this.flags.wait, timeoutMs: this.flags.timeout}, this.reporter)
-    return this.emit(result, (r) => r.summary)
+    const result = await installServer(
+      await this.home(),
+      settings,
+      lifetimes,
+      {wait: this.flags.wait, timeoutMs: this.timeoutMs, relabelNamespace: this.flags['relabel-namespace']},
+      this.reporter,
+    )
+    return this.finish(result)
   }
 }

@@ -1,86 +1,106 @@
-import {chmodSync, closeSync, openSync, writeSync} from 'node:fs'
-
 import {usageError} from '../../errors.js'
-import {inspectCertificate} from '../../pki/inspect.js'
-import {allocateTunnelIP} from '../../registry/allocate.js'
-import {RegisteredClient} from '../../registry/types.js'
-import {validateClientName} from '../../registry/validate.js'
-import {renderClient} from '../../render/client.js'
+import {registerClient, supersedeCertificate} from '../../registry/changes.js'
+import {validateAddress, validateClientName, validateNamespaceName} from '../../registry/validate.js'
+import {clientConfig, clientWorkload, renderClient} from '../../render/client.js'
+import {KubeObject} from '../../render/objects.js'
 import {formatObjects} from '../../ui/output.js'
 import {Reporter} from '../../ui/reporter.js'
 import {Home} from '../home.js'
 import {requireServerSecrets} from '../key-material.js'
+import {writePrivateFile} from '../private-file.js'
+import {certificateRecord} from '../server-install.js'
 import {issueClientCert} from '../secrets.js'
-import {clientTarget, syncServer} from '../sync.js'
-import {revoke} from './revoke.js'
+import {clientTarget, LiveOptions, makeLive, serverProxy, syncServerConfig} from '../sync.js'
+
+export type ExportMode = 'new' | 'config-only' | 'reissue'
+
+export interface ExportRequest {
+  client: string
+  file: string
+  namespace: string
+  address?: string
+  certDays: number
+  /** Re-issue the certificate of a registered client (default: config only). */
+  reissue: boolean
+  configOnly: boolean
+}
 
 export interface ExportResult {
   name: string
   file: string
+  mode: ExportMode
   serial: string
   tunnelIP: string
-  revokedSerial?: string
+  supersededSerial?: string
   summary: string
 }
 
-/** Writes with 0600 from the first byte: the file holds a private key. */
-function writePrivateFile(path: string, content: string): void {
-  const fd = openSync(path, 'w', 0o600)
-  try {
-    writeSync(fd, content)
-  } finally {
-    closeSync(fd)
-  }
-  chmodSync(path, 0o600)
-}
-
 /**
- * For a provider this kubeconfig cannot reach: registers the client (or
- * re-issues its certificate, revoking the previous one) and writes the
- * client's Secrets and objects to a file for the operator to carry over.
+ * For a provider this kubeconfig cannot reach: writes the client's objects
+ * to a file for the operator to carry over. A new client is registered and
+ * gets a certificate; a registered one gets its current config only (no
+ * Secret: its key lives only in its provider), unless --reissue asks for a
+ * new certificate, which then leaves the previous one valid (superseded)
+ * until the operator says the new file is applied.
  */
-export async function exportClient(
-  home: Home,
-  request: {client: string; file: string; namespace: string; address?: string; certDays: number},
-  reporter: Reporter,
-): Promise<ExportResult> {
+export async function exportClient(home: Home, request: ExportRequest, live: LiveOptions, reporter: Reporter): Promise<ExportResult> {
   validateClientName(request.client)
+  validateNamespaceName(request.namespace, '--client-namespace')
+  if (request.address) validateAddress(request.address)
   const {registry, settings} = await home.store.load()
-  const address = request.address ?? settings.address
   const previous = registry.clients.find((c) => c.name === request.client)
+  if (previous?.context) {
+    throw usageError(`client "${request.client}" is installed through context "${previous.context}"`, `manage it with "--to ${previous.context}" (client install, certs rotate), not export`)
+  }
+  if (!previous && request.configOnly) throw usageError(`client "${request.client}" is not registered, so there is no config to export yet`, 'drop --config-only to register it with a new certificate')
+  const mode: ExportMode = !previous ? 'new' : request.reissue ? 'reissue' : 'config-only'
+  const address = request.address ?? settings.address
   const endpoint = address ? `${address}:${settings.port}` : previous?.endpoint
   if (!endpoint) throw usageError('the server address for this client is unknown', 'pass --address with the address the provider can dial')
-  const secrets = await requireServerSecrets(home.cluster, home.namespace)
-  const issued = issueClientCert(secrets.ca, request.client, request.certDays)
-  const notAfter = inspectCertificate(issued.cert).notAfter.toISOString()
-  const {stored} = await home.store.update((reg) => {
-    const existing = reg.clients.find((c) => c.name === request.client)
-    if (existing) revoke(reg, existing)
-    const record: RegisteredClient = {
-      name: request.client,
-      tunnelIP: existing?.tunnelIP ?? allocateTunnelIP(reg, settings.tunnelNetwork),
-      serial: issued.serial,
-      notAfter,
-      namespace: request.namespace,
-      endpoint,
-    }
-    reg.clients = [...reg.clients.filter((c) => c.name !== request.client), record]
-  })
-  await syncServer(home, stored.registry, stored.settings, secrets, reporter)
-  const objects = renderClient(
-    stored.registry,
-    {caCert: secrets.ca.cert, client: {cert: issued.cert, key: issued.key}, tlsCrypt: secrets.tlsCrypt},
-    stored.settings,
-    clientTarget(stored.registry, request.client, request.namespace, stored.settings),
-  )
-  writePrivateFile(request.file, `${formatObjects(objects, 'yaml')}\n`)
-  const record = stored.registry.clients.find((c) => c.name === request.client)!
+
+  let objects: KubeObject[]
+  let supersededSerial: string | undefined
+  let serial = previous?.serial ?? ''
+  if (mode === 'config-only') {
+    const {stored} = await home.store.update((reg) => registerClient(reg, settings.tunnelNetwork, {name: request.client, namespace: request.namespace, endpoint, certificate: {serial, notAfter: previous!.notAfter}}))
+    const target = clientTarget(stored.registry, request.client, request.namespace, stored.settings)
+    // No key material, and so no Deployment: its template carries a digest of keys this side does not hold.
+    // The proxy reloads the new ConfigMap in place; an OpenVPN change needs "kubectl rollout restart".
+    const workload = clientWorkload(stored.settings, target, '').filter((o) => o.kind !== 'Deployment')
+    objects = [...workload, clientConfig(stored.registry, stored.settings, target)]
+  } else {
+    const secrets = await requireServerSecrets(home.cluster, home.namespace)
+    const issued = issueClientCert(secrets.ca, request.client, request.certDays)
+    const certificate = certificateRecord(issued.cert)
+    serial = certificate.serial
+    const {stored, result} = await home.store.update((reg) => {
+      registerClient(reg, settings.tunnelNetwork, {name: request.client, namespace: request.namespace, endpoint, certificate})
+      return mode === 'reissue' ? supersedeCertificate(reg, request.client, certificate).serial : undefined
+    })
+    supersededSerial = result
+    if (mode === 'new') await makeLive([{target: serverProxy(home), proxyId: await syncServerConfig(home, stored, reporter)}], live, reporter)
+    objects = renderClient(
+      stored.registry,
+      {caCert: secrets.ca.cert, client: {cert: issued.cert, key: issued.key}, tlsCrypt: secrets.tlsCrypt},
+      stored.settings,
+      clientTarget(stored.registry, request.client, request.namespace, stored.settings),
+    )
+  }
+  if (!home.cluster.dryRun) writePrivateFile(request.file, `${formatObjects(objects, 'yaml')}\n`)
+  const record = (await home.store.load()).registry.clients.find((c) => c.name === request.client)
+  const wrote = home.cluster.dryRun ? 'would write' : 'wrote'
+  const what = mode === 'config-only' ? `the config of client ${request.client} (no certificate: it keeps serial ${serial})` : `the objects of client ${request.client} (certificate serial ${serial})`
+  const after =
+    mode === 'reissue'
+      ? `; the previous certificate ${supersededSerial} stays valid until you run "kubectl svcgw certs revoke --client ${request.client} --superseded" after applying the file`
+      : ''
   return {
     name: request.client,
     file: request.file,
-    serial: issued.serial,
-    tunnelIP: record.tunnelIP,
-    ...(previous ? {revokedSerial: previous.serial} : {}),
-    summary: `wrote the objects of client ${request.client} (certificate serial ${issued.serial}) to ${request.file} (mode 0600); apply them with "kubectl --context PROVIDER apply -f ${request.file}"`,
+    mode,
+    serial,
+    tunnelIP: record?.tunnelIP ?? '',
+    ...(supersededSerial ? {supersededSerial} : {}),
+    summary: `${wrote} ${what} to ${request.file} (mode 0600); apply it with "kubectl --context PROVIDER apply -f ${request.file}"${after}`,
   }
 }

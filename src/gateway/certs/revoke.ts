@@ -1,42 +1,63 @@
 import {notFoundError} from '../../errors.js'
+import {execInPod} from '../../kube/pods.js'
+import {dirs} from '../../dataplane/layout.js'
+import {serialToDecimal} from '../../pki/inspect.js'
+import {findClient, revokeSerial, revokeSuperseded} from '../../registry/changes.js'
 import {Registry, RegisteredClient} from '../../registry/types.js'
 import {Reporter} from '../../ui/reporter.js'
 import {Home} from '../home.js'
-import {requireServerSecrets} from '../key-material.js'
-import {syncServer} from '../sync.js'
+import {confirmServerFiles} from '../live.js'
+import {LiveOptions, makeLive, serverProxy, syncServerConfig} from '../sync.js'
 
 /** The registered client named, or the one installed through a context. */
-export function findClient(registry: Registry, selector: {client?: string; context?: string}): RegisteredClient {
-  const client = registry.clients.find((c) => (selector.client ? c.name === selector.client : c.context === selector.context))
-  if (!client) {
-    const what = selector.client ? `client "${selector.client}"` : `a client for context "${selector.context}"`
-    throw notFoundError(`no ${what} is registered`, 'see "kubectl svcgw certs status" for the registered clients')
-  }
+export function clientBySelector(registry: Registry, selector: {client?: string; context?: string}): RegisteredClient {
+  if (selector.client) return findClient(registry, selector.client)
+  const client = registry.clients.find((c) => c.context === selector.context)
+  if (!client) throw notFoundError(`no client is registered for context "${selector.context}"`, 'see "kubectl svcgw certs status" for the registered clients')
   return client
-}
-
-/** Adds the client's current serial to the revocation list, once. */
-export const revoke = (registry: Registry, client: {serial: string; name: string}): void => {
-  if (!registry.revoked.some((r) => r.serial === client.serial)) {
-    registry.revoked.push({serial: client.serial, commonName: client.name, revokedAt: new Date().toISOString()})
-  }
 }
 
 export interface RevokeResult {
   name: string
-  serial: string
+  serials: string[]
+  disconnected: boolean
   summary: string
 }
 
-export async function revokeClient(home: Home, clientName: string, reporter: Reporter): Promise<RevokeResult> {
+export const KICK_SCRIPT = `${dirs.scripts}/openvpn-kick.sh`
+
+/**
+ * Revokes, makes the revocation live in the server pod, then cuts the
+ * client's open session at once (OpenVPN checks revocations when a client
+ * connects, so a connected one would otherwise stay until its next
+ * renegotiation). With `superseded`, only the certificates an export or a
+ * rotation without --wait replaced.
+ */
+export async function revokeClient(home: Home, selector: {client: string; superseded?: boolean}, live: LiveOptions, reporter: Reporter): Promise<RevokeResult> {
   const {registry} = await home.store.load()
-  const client = findClient(registry, {client: clientName})
-  const secrets = await requireServerSecrets(home.cluster, home.namespace)
-  const {stored} = await home.store.update((reg) => revoke(reg, client))
-  await syncServer(home, stored.registry, stored.settings, secrets, reporter)
+  const client = findClient(registry, selector.client)
+  if (selector.superseded && !(client.superseded ?? []).length) {
+    throw notFoundError(`client "${client.name}" has no superseded certificate`, 'see "kubectl svcgw certs status"')
+  }
+  const {stored, result: serials} = await home.store.update((reg) =>
+    selector.superseded ? revokeSuperseded(reg, client.name) : (revokeSerial(reg, client.serial, client.name), [client.serial]),
+  )
+  await makeLive([{target: serverProxy(home), proxyId: await syncServerConfig(home, stored, reporter)}], live, reporter)
+  let disconnected = false
+  if (live.wait) {
+    const pod = await confirmServerFiles(serverProxy(home), {present: serials.map((s) => `${dirs.crl}/${serialToDecimal(s)}`)}, live.deadline)
+    if (pod) {
+      const said = await execInPod(home.cluster, home.namespace, pod.metadata.name, 'openvpn', ['/bin/sh', KICK_SCRIPT, client.name], Math.max(1000, live.deadline - Date.now()))
+      reporter.step(said.trim() || `disconnected ${client.name}`)
+      disconnected = true
+    }
+  }
+  const cut = disconnected ? 'its open session was cut' : 'it is refused from its next connection on'
+  const verb = home.cluster.dryRun ? 'would revoke' : 'revoked'
   return {
     name: client.name,
-    serial: client.serial,
-    summary: `revoked serial ${client.serial} of client ${client.name}: it can no longer connect; "kubectl svcgw certs rotate --client ${client.name}" issues a new one`,
+    serials,
+    disconnected,
+    summary: `${verb} serial ${serials.join(', ')} of client ${client.name}: ${cut}; "kubectl svcgw certs rotate --client ${client.name}" issues a new one`,
   }
 }

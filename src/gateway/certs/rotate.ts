@@ -1,15 +1,20 @@
-import {applyAll} from '../../kube/apply-all.js'
 import {waitForRollout} from '../../kube/wait.js'
-import {inspectCertificate} from '../../pki/inspect.js'
-import {renderClient} from '../../render/client.js'
+import {dirs} from '../../dataplane/layout.js'
+import {inspectCertificate, serialToDecimal} from '../../pki/inspect.js'
+import {replaceCertificate, supersedeCertificate} from '../../registry/changes.js'
+import {clientKeyDigest, clientKeyMaterial, ClientSecrets, clientWorkload} from '../../render/client.js'
 import {names} from '../../render/names.js'
+import {serverKeyDigest, serverKeyMaterial, serverWorkload} from '../../render/server.js'
 import {Reporter} from '../../ui/reporter.js'
+import {applyAll, compensate, withCompensation} from '../apply.js'
 import {Home} from '../home.js'
-import {requireServerSecrets} from '../key-material.js'
+import {readClientKeyPair, requireServerSecrets} from '../key-material.js'
+import {confirmServerFiles} from '../live.js'
 import {providerOf} from '../providers.js'
+import {certificateRecord} from '../server-install.js'
 import {issueClientCert, issueServerCert} from '../secrets.js'
-import {clientTarget, syncServer} from '../sync.js'
-import {findClient, revoke} from './revoke.js'
+import {clientTarget, LiveOptions, makeLive, serverProxy, syncServerConfig} from '../sync.js'
+import {clientBySelector} from './revoke.js'
 
 export interface RotateResult {
   name: string
@@ -17,72 +22,88 @@ export interface RotateResult {
   oldSerial: string
   newSerial: string
   notAfter: string
-  reconnected: boolean
+  /** Whether the old certificate is revoked (after the reconnect was seen) or left valid, superseded. */
+  oldRevoked: boolean
   summary: string
 }
 
 /**
- * New client certificate, written to the provider, reconnect confirmed by
- * the client's rollout, and only then the old serial revoked.
+ * New client certificate, written to the provider, the client seen
+ * connected with it (its new pod Ready, and Ready means connected), and
+ * only then one registry update: the new serial recorded and the old one
+ * revoked. A failure before that puts the old certificate back in the
+ * provider and leaves it recorded. Without --wait nothing is seen, so the
+ * old certificate stays valid and is listed as superseded.
  */
-export async function rotateClient(
-  home: Home,
-  selector: {client?: string; context?: string},
-  options: {kubeconfig?: string; certDays: number; wait: boolean; timeoutMs: number},
-  reporter: Reporter,
-): Promise<RotateResult> {
+export async function rotateClient(home: Home, selector: {client?: string; context?: string}, options: {certDays: number} & LiveOptions, reporter: Reporter): Promise<RotateResult> {
   const {registry} = await home.store.load()
-  const client = findClient(registry, selector)
-  const provider = providerOf(client, options.kubeconfig, selector.context)
+  const client = clientBySelector(registry, selector)
+  const provider = providerOf(home, client, selector.context)
   const secrets = await requireServerSecrets(home.cluster, home.namespace)
+  const held = await readClientKeyPair(provider.cluster, provider.namespace)
   const issued = issueClientCert(secrets.ca, client.name, options.certDays)
-  const notAfter = inspectCertificate(issued.cert).notAfter.toISOString()
-  const {stored} = await home.store.update((reg) => {
-    const record = reg.clients.find((c) => c.name === client.name)!
-    Object.assign(record, {serial: issued.serial, notAfter})
-  })
-  const objects = renderClient(
-    stored.registry,
-    {caCert: secrets.ca.cert, client: {cert: issued.cert, key: issued.key}, tlsCrypt: secrets.tlsCrypt},
-    stored.settings,
-    clientTarget(stored.registry, client.name, provider.namespace, stored.settings),
-  )
-  await applyAll(provider.cluster, objects, reporter)
-  reporter.step(`wrote the new certificate of ${client.name} to ${provider.cluster.context}`)
-  if (options.wait) await waitForRollout(provider.cluster, provider.namespace, names.clientDeployment, options.timeoutMs, reporter)
-  else reporter.warn('not waiting for the client to reconnect (--no-wait): the old certificate is revoked now')
-  const {stored: after} = await home.store.update((reg) => revoke(reg, client))
-  await syncServer(home, after.registry, after.settings, secrets, reporter)
+  const next = certificateRecord(issued.cert)
+  const {settings} = await home.store.load()
+  const target = clientTarget(registry, client.name, provider.namespace, settings)
+  const objectsFor = (keys: ClientSecrets) => [...clientKeyMaterial(keys, provider.namespace), ...clientWorkload(settings, target, clientKeyDigest(keys)).filter((o) => o.kind === 'Deployment')]
+  try {
+    await applyAll(provider.cluster, objectsFor({caCert: secrets.ca.cert, client: {cert: issued.cert, key: issued.key}, tlsCrypt: secrets.tlsCrypt}), reporter)
+    if (options.wait && !provider.cluster.dryRun) {
+      await waitForRollout(provider.cluster, provider.namespace, names.clientDeployment, Math.max(0, options.deadline - Date.now()), (line) => reporter.step(line))
+    }
+  } catch (error) {
+    const leftovers = held
+      ? await compensate(`the previous certificate of ${client.name} in ${provider.cluster.context}`, () =>
+          applyAll(provider.cluster, objectsFor({caCert: secrets.ca.cert, client: held, tlsCrypt: secrets.tlsCrypt}), reporter),
+        )
+      : []
+    throw withCompensation(error, leftovers)
+  }
+  if (!options.wait) {
+    await home.store.update((reg) => supersedeCertificate(reg, client.name, next))
+    reporter.warn(`not waiting for the reconnect (--no-wait): serial ${client.serial} stays valid; revoke it with "kubectl svcgw certs revoke --client ${client.name} --superseded" once the client runs the new one`)
+  } else {
+    const {stored} = await home.store.update((reg) => replaceCertificate(reg, client.name, next))
+    await makeLive([{target: serverProxy(home), proxyId: await syncServerConfig(home, stored, reporter)}], options, reporter)
+    await confirmServerFiles(serverProxy(home), {present: [`${dirs.crl}/${serialToDecimal(client.serial)}`]}, options.deadline)
+  }
+  const verb = home.cluster.dryRun ? 'would rotate' : 'rotated'
   return {
     name: client.name,
     ...(client.context ? {context: client.context} : {}),
     oldSerial: client.serial,
-    newSerial: issued.serial,
-    notAfter,
-    reconnected: options.wait,
-    summary: `rotated the certificate of client ${client.name}: serial ${issued.serial} valid until ${notAfter}; old serial ${client.serial} revoked`,
+    newSerial: next.serial,
+    notAfter: next.notAfter,
+    oldRevoked: options.wait,
+    summary: `${verb} the certificate of client ${client.name}: serial ${next.serial} valid until ${next.notAfter}; old serial ${client.serial} ${options.wait ? 'revoked' : 'still valid (superseded)'}`,
   }
 }
 
 /** A new server certificate from the same CA; the server restarts and clients reconnect by themselves. */
-export async function rotateServer(
-  home: Home,
-  options: {certDays: number; wait: boolean; timeoutMs: number},
-  reporter: Reporter,
-): Promise<RotateResult> {
-  const {registry, settings} = await home.store.load()
+export async function rotateServer(home: Home, options: {certDays: number} & LiveOptions, reporter: Reporter): Promise<RotateResult> {
+  const {settings} = await home.store.load()
   const secrets = await requireServerSecrets(home.cluster, home.namespace)
   const old = inspectCertificate(secrets.server.cert)
   const issued = issueServerCert(secrets.ca, options.certDays)
-  await syncServer(home, registry, settings, {...secrets, server: {cert: issued.cert, key: issued.key}}, reporter)
-  if (options.wait) await waitForRollout(home.cluster, home.namespace, names.serverDeployment, options.timeoutMs, reporter)
+  const next = {...secrets, server: {cert: issued.cert, key: issued.key}}
+  await applyAll(
+    home.cluster,
+    [...serverKeyMaterial(next, home.namespace).filter((o) => o.metadata.name === names.serverCertificates), ...serverWorkload(settings, home.namespace, serverKeyDigest(next)).filter((o) => o.kind === 'Deployment')],
+    reporter,
+  )
+  await home.store.update((reg) => {
+    reg.certificates = {...reg.certificates, server: certificateRecord(issued.cert)}
+  })
+  if (options.wait && !home.cluster.dryRun) {
+    await waitForRollout(home.cluster, home.namespace, names.serverDeployment, Math.max(0, options.deadline - Date.now()), (line) => reporter.step(line))
+  }
   const notAfter = inspectCertificate(issued.cert).notAfter.toISOString()
   return {
     name: 'svcgw-server',
     oldSerial: old.serial,
     newSerial: issued.serial,
     notAfter,
-    reconnected: options.wait,
-    summary: `rotated the server certificate: serial ${issued.serial} valid until ${notAfter}; clients reconnect after the server restarts`,
+    oldRevoked: false,
+    summary: `${home.cluster.dryRun ? 'would rotate' : 'rotated'} the server certificate: serial ${issued.serial} valid until ${notAfter}; clients reconnect after the server restarts`,
   }
 }

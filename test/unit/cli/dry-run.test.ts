@@ -1,7 +1,10 @@
 import {strict as assert} from 'node:assert'
+import {mkdtempSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 import yaml from 'js-yaml'
 
-import {runCli} from './run-cli.js'
+import {assertOneLineError, runCli} from './run-cli.js'
 import {openssl} from '../../support/openssl.js'
 
 interface Obj {
@@ -14,7 +17,7 @@ interface Obj {
 }
 
 const decode = (o: Obj | undefined, key: string): string => Buffer.from(o?.data?.[key] ?? '', 'base64').toString('utf8')
-
+const find = (objects: Obj[], kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.name === name)
 
 const API_VERSIONS: Record<string, string> = {
   Namespace: 'v1',
@@ -59,28 +62,32 @@ function checkObjects(objects: Obj[], namespace: string, component: string): voi
   }
 }
 
-describe('dry run (no cluster contacted)', function () {
+describe('offline dry run (no cluster contacted)', function () {
   this.timeout(60_000)
+  // Nothing to contact: any attempt would fail with another exit code than the ones asserted.
   const env = {KUBECONFIG: '/nonexistent/kubeconfig'}
+  const dir = mkdtempSync(join(tmpdir(), 'svcgw-offline-'))
 
-  it('server install --dry-run -o yaml prints every server object, consistent', () => {
-    const result = runCli(['server', 'install', '--dry-run', '-o', 'yaml', '-n', 'gw'], env)
+  it('server install --dry-run --offline -o yaml prints every server object, Secrets masked', () => {
+    const result = runCli(['server', 'install', '--dry-run', '--offline', '-o', 'yaml', '-n', 'gw'], env)
     assert.equal(result.status, 0, result.stderr)
     const objects = yaml.loadAll(result.stdout) as Obj[]
     checkObjects(objects, 'gw', 'server')
     const kinds = objects.map((o) => `${o.kind}/${o.metadata.name}`)
-    for (const expected of [
-      'Namespace/gw',
-      'Secret/service-gw-ca',
-      'Secret/service-gw-server-certificates',
-      'Secret/service-gw-tls-crypt',
-      'ConfigMap/svcgw-registry',
-      'Deployment/svcgw-server',
-      'Service/svcgw-server',
-    ]) {
+    for (const expected of ['Namespace/gw', 'Secret/service-gw-ca', 'Secret/service-gw-server-certificates', 'Secret/service-gw-tls-crypt', 'ConfigMap/svcgw-registry', 'Deployment/svcgw-server', 'Service/svcgw-server']) {
       assert.ok(kinds.includes(expected), `missing ${expected} in ${kinds.join(', ')}`)
     }
-    const tls = objects.find((o) => o.metadata.name === 'service-gw-server-certificates')
+    for (const secret of objects.filter((o) => o.kind === 'Secret')) {
+      for (const [key, value] of Object.entries(secret.data ?? {})) assert.equal(value, '***', `${secret.metadata.name} ${key} is masked`)
+    }
+    assert.doesNotMatch(result.stdout, /PRIVATE KEY|LS0tLS1CRUdJTi/, 'no key, in clear or base64')
+  })
+
+  it('--show-secrets prints the key material, consistent and checked by openssl', () => {
+    const result = runCli(['server', 'install', '--dry-run', '--offline', '--show-secrets', '-o', 'yaml', '-n', 'gw'], env)
+    assert.equal(result.status, 0, result.stderr)
+    const objects = yaml.loadAll(result.stdout) as Obj[]
+    const tls = find(objects, 'Secret', 'service-gw-server-certificates')
     assert.equal(tls?.type, 'kubernetes.io/tls')
     const files = {'ca.crt': decode(tls, 'ca.crt'), 'tls.crt': decode(tls, 'tls.crt'), 'tls.key': decode(tls, 'tls.key')}
     assert.match(openssl(['verify', '-CAfile', 'ca.crt', '-purpose', 'sslserver', 'tls.crt'], files), /tls.crt: OK/)
@@ -89,7 +96,7 @@ describe('dry run (no cluster contacted)', function () {
   })
 
   it('-o json prints a v1 List of the same objects', () => {
-    const result = runCli(['server', 'install', '--dry-run', '-o', 'json'], env)
+    const result = runCli(['server', 'install', '--dry-run', '--offline', '-o', 'json'], env)
     assert.equal(result.status, 0, result.stderr)
     const list = JSON.parse(result.stdout) as {kind: string; items: Obj[]}
     assert.equal(list.kind, 'List')
@@ -98,13 +105,12 @@ describe('dry run (no cluster contacted)', function () {
 
   it('honours the server flags in the rendered objects', () => {
     const result = runCli(
-      ['server', 'install', '--dry-run', '-o', 'json', '--service-type', 'NodePort', '--node-port', '31194', '--proto', 'udp', '--openvpn-image', 'example.org/ovpn:1', '--haproxy-image', 'example.org/hap:2'],
+      ['server', 'install', '--dry-run', '--offline', '-o', 'json', '--service-type', 'NodePort', '--node-port', '31194', '--proto', 'udp', '--openvpn-image', 'example.org/ovpn:1', '--haproxy-image', 'example.org/hap:2'],
       env,
     )
     assert.equal(result.status, 0, result.stderr)
     const items = (JSON.parse(result.stdout) as {items: Obj[]}).items
-    const service = items.find((o) => o.kind === 'Service' && o.metadata.name === 'svcgw-server')!
-    const spec = service.spec as {type: string; ports: Array<{protocol: string; nodePort: number}>}
+    const spec = find(items, 'Service', 'svcgw-server')!.spec as {type: string; ports: Array<{protocol: string; nodePort: number}>}
     assert.equal(spec.type, 'NodePort')
     assert.deepEqual([spec.ports[0].protocol, spec.ports[0].nodePort], ['UDP', 31_194])
     const images = JSON.stringify(items.find((o) => o.kind === 'Deployment'))
@@ -112,30 +118,41 @@ describe('dry run (no cluster contacted)', function () {
     assert.match(images, /example\.org\/hap:2/)
   })
 
-  it('client install --dry-run gives the client its own key, its certificate and the CA certificate only', () => {
-    const result = runCli(['client', 'install', '--dry-run', '-o', 'yaml', '--name', 'ctx-b', '--address', 'gw.example.com'], env)
-    assert.equal(result.status, 0, result.stderr)
-    const objects = yaml.loadAll(result.stdout) as Obj[]
-    checkObjects(objects, 'svcgw', 'client')
+  it('a client planned offline is signed by the server plan\'s CA and shares its tls-crypt key: the pair can connect (same CA, same tls-crypt key)', () => {
+    const server = runCli(['server', 'install', '--dry-run', '--offline', '--show-secrets', '-o', 'yaml', '-n', 'gw', '--proto', 'udp'], env)
+    assert.equal(server.status, 0, server.stderr)
+    const manifest = join(dir, 'server.yaml')
+    writeFileSync(manifest, server.stdout)
+    const client = runCli(['client', 'install', '--dry-run', '--offline', '--server-manifest', manifest, '--show-secrets', '-o', 'yaml', '--name', 'edge', '--client-namespace', 'prov'], env)
+    assert.equal(client.status, 0, client.stderr)
+    const serverObjects = yaml.loadAll(server.stdout) as Obj[]
+    const objects = yaml.loadAll(client.stdout) as Obj[]
+    checkObjects(objects, 'prov', 'client')
     const secrets = objects.filter((o) => o.kind === 'Secret')
     assert.deepEqual(secrets.map((s) => s.metadata.name).sort(), ['service-gw-client-certificates', 'service-gw-tls-crypt'])
-    const tls = secrets.find((s) => s.metadata.name === 'service-gw-client-certificates')
+    const tls = find(objects, 'Secret', 'service-gw-client-certificates')
     assert.deepEqual(Object.keys(tls?.data ?? {}).sort(), ['ca.crt', 'tls.crt', 'tls.key'])
-    const files = {'ca.crt': decode(tls, 'ca.crt'), 'tls.crt': decode(tls, 'tls.crt')}
-    assert.match(openssl(['verify', '-CAfile', 'ca.crt', '-purpose', 'sslclient', 'tls.crt'], files), /tls.crt: OK/)
-    assert.match(openssl(['x509', '-in', 'tls.crt', '-noout', '-subject'], files), /CN ?= ?ctx-b/)
-    assert.match(openssl(['x509', '-in', 'tls.crt', '-noout', '-ext', 'extendedKeyUsage'], files), /TLS Web Client Authentication/)
-    // The only private key in the output is the client's own.
-    const keys = result.stdout.match(/BEGIN [A-Z ]*PRIVATE KEY/g) ?? []
-    const decodedKeys = secrets.flatMap((s) => Object.values(s.data ?? {}).map((v) => Buffer.from(v, 'base64').toString('utf8'))).filter((v) => v.includes('PRIVATE KEY'))
-    assert.equal(keys.length, 0, 'no PEM in clear text')
-    assert.equal(decodedKeys.length, 1, 'exactly one private key: the client key')
-    assert.match(JSON.stringify(objects), /gw\.example\.com/)
+    const files = {'ca.crt': decode(find(serverObjects, 'Secret', 'service-gw-ca'), 'tls.crt'), 'tls.crt': decode(tls, 'tls.crt')}
+    assert.match(openssl(['verify', '-CAfile', 'ca.crt', '-purpose', 'sslclient', 'tls.crt'], files), /tls.crt: OK/, 'signed by the server plan\'s CA')
+    assert.match(openssl(['x509', '-in', 'tls.crt', '-noout', '-subject'], files), /CN ?= ?edge/)
+    assert.equal(decode(find(objects, 'Secret', 'service-gw-tls-crypt'), 'tls-crypt.key'), decode(find(serverObjects, 'Secret', 'service-gw-tls-crypt'), 'tls-crypt.key'))
+    // The only private key is the client's own; the CA key never reaches a client.
+    const keys = secrets.flatMap((s) => Object.values(s.data ?? {}).map((v) => Buffer.from(v, 'base64').toString('utf8'))).filter((v) => v.includes('PRIVATE KEY'))
+    assert.equal(keys.length, 1, 'exactly one private key: the client key')
+    // Without --address it dials the server Service in the SERVER's namespace, with the server's transport.
+    const conf = (find(objects, 'ConfigMap', 'svcgw-client-openvpn')?.data ?? {})['client.conf'] ?? ''
+    assert.match(conf, /^remote svcgw-server\.gw\.svc\.cluster\.local 1194$/m)
+    assert.match(conf, /^proto udp$/m)
   })
 
-  it('rejects a bad client name in one line', () => {
-    const result = runCli(['client', 'install', '--dry-run', '--name', 'Bad_Name'], env)
-    assert.equal(result.status, 2)
-    assert.match(result.stderr.trim(), /^error: invalid client name "Bad_Name"/)
+  it('refuses a server manifest whose Secrets are masked, in one line naming --show-secrets', () => {
+    const server = runCli(['server', 'install', '--dry-run', '--offline', '-o', 'yaml'], env)
+    const manifest = join(dir, 'masked.yaml')
+    writeFileSync(manifest, server.stdout)
+    assertOneLineError(runCli(['client', 'install', '--dry-run', '--offline', '--server-manifest', manifest, '--name', 'edge'], env), 2, /holds no usable CA key.*--show-secrets/)
+  })
+
+  it('rejects a bad client name in one line before anything is read', () => {
+    assertOneLineError(runCli(['client', 'install', '--dry-run', '--offline', '--name', 'Bad_Name'], env), 2, /^error: invalid client name "Bad_Name"/)
   })
 })

@@ -1,12 +1,10 @@
-import {V1ConfigMap} from '@kubernetes/client-node'
-
-import {notFoundError, conflictError} from '../errors.js'
-import {Cluster} from '../kube/cluster.js'
-import {mapKubeError} from '../kube/errors.js'
-import {REGISTRY_KEY, registryConfigMap, SETTINGS_KEY} from '../render/registry-configmap.js'
+import {conflictError, notFoundError} from '../errors.js'
+import {Cluster, isConflict} from '../kube/cluster.js'
+import {ConfigMap} from '../kube/object.js'
+import {ServerSettings} from '../registry/settings.js'
+import {emptyRegistry, Registry} from '../registry/types.js'
 import {names} from '../render/names.js'
-import {ServerSettings} from '../render/settings.js'
-import {Registry} from './types.js'
+import {REGISTRY_KEY, registryConfigMap, SETTINGS_KEY} from '../render/registry-configmap.js'
 
 export interface Stored {
   registry: Registry
@@ -20,6 +18,7 @@ const MAX_ATTEMPTS = 20
  * The registry ConfigMap, read and written with optimistic concurrency:
  * an update carries the resourceVersion it read, so two writers racing
  * never lose each other's change; the loser re-reads and tries again.
+ * The one place that reads or writes it.
  */
 export class RegistryStore {
   constructor(
@@ -27,21 +26,22 @@ export class RegistryStore {
     readonly namespace: string,
   ) {}
 
-  private parse(cm: V1ConfigMap): Stored {
+  private get ref() {
+    return {apiVersion: 'v1', kind: 'ConfigMap', name: names.registry, namespace: this.namespace}
+  }
+
+  private parse(cm: ConfigMap): Stored {
+    const registry = {...emptyRegistry(), ...(JSON.parse(cm.data?.[REGISTRY_KEY] ?? '{}') as Partial<Registry>)}
     return {
-      registry: JSON.parse(cm.data?.[REGISTRY_KEY] ?? '{"services":[],"clients":[],"revoked":[]}') as Registry,
+      registry,
       settings: JSON.parse(cm.data?.[SETTINGS_KEY] ?? '{}') as ServerSettings,
-      resourceVersion: cm.metadata?.resourceVersion ?? '',
+      resourceVersion: cm.metadata.resourceVersion ?? '',
     }
   }
 
   async find(): Promise<Stored | undefined> {
-    try {
-      return this.parse(await this.cluster.core.readNamespacedConfigMap({name: names.registry, namespace: this.namespace}))
-    } catch (error) {
-      if ((error as {code?: number}).code === 404) return undefined
-      throw mapKubeError(error, this.cluster.context, 'reading the registry')
-    }
+    const cm = await this.cluster.read<ConfigMap>(this.ref)
+    return cm ? this.parse(cm) : undefined
   }
 
   async load(): Promise<Stored> {
@@ -66,13 +66,12 @@ export class RegistryStore {
       const registry = structuredClone(current.registry)
       const settings = structuredClone(current.settings)
       const result = change(registry, settings)
-      const body = registryConfigMap(registry, settings, this.namespace) as V1ConfigMap
-      body.metadata!.resourceVersion = current.resourceVersion
+      const body = registryConfigMap(registry, settings, this.namespace)
+      body.metadata.resourceVersion = current.resourceVersion
       try {
-        const written = await this.cluster.core.replaceNamespacedConfigMap({name: names.registry, namespace: this.namespace, body})
-        return {stored: this.parse(written), result}
+        return {stored: this.parse(await this.cluster.replace<ConfigMap>(body)), result}
       } catch (error) {
-        if ((error as {code?: number}).code !== 409) throw mapKubeError(error, this.cluster.context, 'writing the registry')
+        if (!isConflict(error)) throw error
         await new Promise((resolve) => setTimeout(resolve, Math.random() * 50 * attempt))
       }
     }
@@ -84,19 +83,10 @@ export class RegistryStore {
     const existing = await this.find()
     if (existing) return {stored: existing, created: false}
     try {
-      const written = await this.cluster.core.createNamespacedConfigMap({
-        namespace: this.namespace,
-        body: registryConfigMap(registry, settings, this.namespace) as V1ConfigMap,
-      })
-      return {stored: this.parse(written), created: true}
+      return {stored: this.parse(await this.cluster.create<ConfigMap>(registryConfigMap(registry, settings, this.namespace))), created: true}
     } catch (error) {
-      if ((error as {code?: number}).code === 409) return {stored: await this.load(), created: false}
-      throw mapKubeError(error, this.cluster.context, 'creating the registry')
+      if (isConflict(error)) return {stored: await this.load(), created: false}
+      throw error
     }
-  }
-
-  /** Replaces the stored settings (server install re-run with other flags). */
-  async saveSettings(settings: ServerSettings): Promise<Stored> {
-    return (await this.update((_registry, current) => Object.assign(current, settings))).stored
   }
 }

@@ -1,5 +1,6 @@
-import {DEFAULT_TUNNEL_NETWORK} from '../registry/allocate.js'
-import {DEFAULT_OPENVPN_PORT} from './names.js'
+import {DEFAULT_TUNNEL_NETWORK} from './allocate.js'
+/** OpenVPN's registered port. */
+export const DEFAULT_OPENVPN_PORT = 1194
 
 export type Proto = 'tcp' | 'udp'
 export type ServiceType = 'LoadBalancer' | 'NodePort' | 'ClusterIP'

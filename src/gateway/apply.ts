@@ -1,0 +1,73 @@
+import {SvcgwError} from '../errors.js'
+import {Cluster} from '../kube/cluster.js'
+import {describeRef, KubeObject, refOf} from '../kube/object.js'
+import {Reporter} from '../ui/reporter.js'
+
+/** What an apply created, so a failed install can remove exactly that. */
+export interface AppliedSet {
+  cluster: Cluster
+  created: KubeObject[]
+}
+
+/** Requests in flight at once: enough to hide round trips, few enough to stay polite. */
+const PARALLEL = 8
+
+/**
+ * Applies objects side by side. With `applied`, remembers which did not
+ * exist before (one read more each), for an atomic rollback; without it,
+ * converges with applies alone.
+ */
+export async function applyAll(cluster: Cluster, objects: KubeObject[], reporter: Reporter, applied?: AppliedSet): Promise<void> {
+  const created: KubeObject[] = []
+  for (let i = 0; i < objects.length; i += PARALLEL) {
+    await Promise.all(
+      objects.slice(i, i + PARALLEL).map(async (object) => {
+        const existed = applied ? (await cluster.read(refOf(object))) !== undefined : true
+        await cluster.apply(object)
+        if (!existed) created.push(object)
+      }),
+    )
+  }
+  // Keep apply order, so a rollback removes dependants first.
+  if (applied) applied.created.push(...objects.filter((o) => created.includes(o)))
+  if (objects.length > 0) reporter.step(`${cluster.dryRun ? 'would apply' : 'applied'} ${objects.length} objects in ${cluster.context}`)
+}
+
+/**
+ * Removes what an apply created, newest first. Returns what it could not
+ * remove: the caller reports it with the failure that caused the rollback.
+ */
+export async function rollback(applied: AppliedSet, reporter: Reporter): Promise<string[]> {
+  if (applied.created.length === 0) return []
+  reporter.warn(`rolling back ${applied.created.length} objects created in ${applied.cluster.context}`)
+  const failed: string[] = []
+  for (const object of [...applied.created].reverse()) {
+    try {
+      await applied.cluster.remove(refOf(object))
+    } catch (error) {
+      failed.push(`${describeRef(refOf(object))} in ${applied.cluster.context} (${(error as Error).message})`)
+    }
+  }
+  return failed
+}
+
+/**
+ * The error to raise after a failed step and its compensation: the
+ * original, plus whatever the compensation could not undo, never dropped.
+ */
+export function withCompensation(error: unknown, leftovers: string[]): unknown {
+  if (leftovers.length === 0) return error
+  const left = `; undoing it also failed, left behind: ${leftovers.join(', ')}`
+  if (error instanceof SvcgwError) return new SvcgwError(error.errorClass, `${error.message}${left}`, error.fix, {cause: error})
+  return new Error(`${(error as Error).message}${left}`, {cause: error})
+}
+
+/** Runs a compensating step, turning its failure into a leftover line instead of hiding it. */
+export async function compensate(what: string, step: () => Promise<unknown>): Promise<string[]> {
+  try {
+    await step()
+    return []
+  } catch (error) {
+    return [`${what} (${(error as Error).message})`]
+  }
+}

@@ -1,0 +1,119 @@
+import {SvcgwError, timeoutError} from '../errors.js'
+import {Cluster} from '../kube/cluster.js'
+import {Pod} from '../kube/object.js'
+import {execInPod, listPods, podHttpGet} from '../kube/pods.js'
+import {sleep} from '../kube/wait.js'
+import {CONFIG_ID_PATH} from '../dataplane/config-id.js'
+import {STATS_PORT} from '../dataplane/layout.js'
+import {Reporter} from '../ui/reporter.js'
+
+/**
+ * Bumped on a pod after a ConfigMap it mounts changed. The kubelet refreshes
+ * ConfigMap volumes only when it syncs a pod: at its periodic sync (a minute
+ * by default), or at once when the pod itself changes. So a command that
+ * changed a config makes the pod change.
+ */
+export const SYNC_ANNOTATION = 'svcgw.dev/config-changed-at'
+
+const POLL_MS = 250
+
+/** Makes the kubelet refresh the ConfigMap volumes of these pods now. Returns the pods nudged. */
+export async function nudgePods(cluster: Cluster, namespace: string, selector: string): Promise<Pod[]> {
+  if (cluster.dryRun) return []
+  const pods = (await listPods(cluster, namespace, selector)).filter((p) => p.status?.phase === 'Running' || p.status?.phase === 'Pending')
+  const stamp = new Date().toISOString()
+  await Promise.all(
+    pods.map(async (pod) => {
+      try {
+        await cluster.mergePatch({apiVersion: 'v1', kind: 'Pod', name: pod.metadata.name, namespace}, {metadata: {annotations: {[SYNC_ANNOTATION]: stamp}}})
+      } catch (error) {
+        // A pod that went away meanwhile needs no refresh: its successor mounts the new config.
+        if (!(error instanceof SvcgwError && error.errorClass === 'notFound')) throw error
+      }
+    }),
+  )
+  return pods
+}
+
+/** Polls `check` until it is true or the deadline passes; the last failure explains the timeout. */
+async function until(deadline: number, check: () => Promise<boolean>, onTimeout: (last?: string) => SvcgwError): Promise<void> {
+  let last: string | undefined
+  for (;;) {
+    try {
+      if (await check()) return
+      last = undefined
+    } catch (error) {
+      if (!(error instanceof SvcgwError) || error.errorClass === 'forbidden') throw error
+      last = error.message
+    }
+    if (Date.now() >= deadline) throw onTimeout(last)
+    await sleep(Math.min(POLL_MS, Math.max(0, deadline - Date.now())))
+  }
+}
+
+export interface ProxyTarget {
+  cluster: Cluster
+  namespace: string
+  selector: string
+  /** For messages: "the server", "client eu-west". */
+  what: string
+}
+
+/**
+ * Waits until every running pod's HAProxy answers with the config ID it
+ * was given, i.e. runs that config. Read through port-forward to the stats
+ * port on the pod's loopback: no exec, so no access to the pod's files.
+ */
+export async function confirmProxyConfig(target: ProxyTarget, configId: string, deadline: number, reporter: Reporter): Promise<void> {
+  if (target.cluster.dryRun) return
+  const {cluster, namespace, selector} = target
+  const pods = (await listPods(cluster, namespace, selector)).filter((p) => p.status?.phase === 'Running')
+  if (pods.length === 0) {
+    reporter.warn(`${target.what} has no running pod in ${cluster.context}: its proxy takes the new config when it starts`)
+    return
+  }
+  await until(
+    deadline,
+    async () => {
+      const ids = await Promise.all(pods.map((p) => podHttpGet(cluster, namespace, p.metadata.name, STATS_PORT, CONFIG_ID_PATH, 5000)))
+      return ids.every((id) => id.trim() === configId)
+    },
+    (last) =>
+      timeoutError(
+        `the proxy of ${target.what} in ${cluster.context} did not load the new config in time${last ? ` (${last})` : ''}`,
+        `check "kubectl --context ${cluster.context} -n ${namespace} logs -l ${selector} -c proxy", or raise --timeout`,
+      ),
+  )
+  reporter.step(`${target.what} in ${cluster.context} runs the new proxy config`)
+}
+
+/**
+ * Waits until the files OpenVPN reads per connection (client-config-dir,
+ * revocation dir) are as wanted inside the running server pod. Read by
+ * exec: only the install and certificate commands, whose role allows it,
+ * call this.
+ */
+export async function confirmServerFiles(
+  target: Omit<ProxyTarget, 'what'>,
+  want: {present?: string[]; absent?: string[]},
+  deadline: number,
+): Promise<Pod | undefined> {
+  const {cluster, namespace, selector} = target
+  if (cluster.dryRun) return undefined
+  const pod = (await listPods(cluster, namespace, selector)).find((p) => p.status?.phase === 'Running')
+  if (!pod) return undefined
+  const tests = [...(want.present ?? []).map((f) => `[ -e '${f}' ]`), ...(want.absent ?? []).map((f) => `[ ! -e '${f}' ]`)]
+  await until(
+    deadline,
+    async () => {
+      await execInPod(cluster, namespace, pod.metadata.name, 'openvpn', ['/bin/sh', '-c', `${tests.join(' && ')} || { echo not yet >&2; exit 1; }`], 5000)
+      return true
+    },
+    (last) =>
+      timeoutError(
+        `the server pod ${pod.metadata.name} in ${cluster.context} did not see the new config in time${last ? ` (${last})` : ''}`,
+        `check "kubectl --context ${cluster.context} -n ${namespace} describe pod ${pod.metadata.name}", or raise --timeout`,
+      ),
+  )
+  return pod
+}
