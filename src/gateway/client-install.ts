@@ -5,6 +5,7 @@ import {daysLeft, inspectCertificate, isIssuedBy, serialToDecimal} from '../pki/
 import {forgetClient, registerClient, replaceCertificate} from '../registry/changes.js'
 import {ServerSettings} from '../registry/settings.js'
 import {Registry, RegisteredClient} from '../registry/types.js'
+import {formatEndpoint} from '../registry/validate.js'
 import {dirs} from '../dataplane/layout.js'
 import {clientKeyMaterial, ClientSecrets, renderClient} from '../render/client.js'
 import {names} from '../render/names.js'
@@ -18,6 +19,7 @@ import {confirmServerFiles} from './live.js'
 import {prepareNamespace, undoPrepare} from './namespaces.js'
 import {openProviders, Provider, ProviderFlags} from './providers.js'
 import {certificateRecord} from './server-install.js'
+import {revokeUnused} from './certs/revoke.js'
 import {issueClientCert} from './secrets.js'
 import {LiveOptions, makeLive, serverProxy, syncServerConfig} from './sync.js'
 
@@ -120,7 +122,7 @@ async function installOne(home: Home, secrets: ServerSecrets, provider: Provider
         name: provider.clientName,
         context: provider.cluster.context,
         namespace: provider.namespace,
-        endpoint: `${endpoint.address}:${endpoint.port}`,
+        endpoint: formatEndpoint(endpoint.address, endpoint.port),
         certificate,
       }),
     )
@@ -136,7 +138,7 @@ async function installOne(home: Home, secrets: ServerSecrets, provider: Provider
       await waitForRollout(provider.cluster, provider.namespace, names.clientDeployment, Math.max(0, deadline - Date.now()), (line) => reporter.step(line))
     }
   } catch (error) {
-    throw withCompensation(error, await undoInstall(home, provider, {applied, prepared, previous, held, secrets, reporter}))
+    throw withCompensation(error, await undoInstall(home, provider, {applied, prepared, previous, held, secrets, reporter, ...(certificate.fresh ? {fresh: certificate.serial} : {})}))
   }
   let revokedSerial: string | undefined
   if (certificate.fresh && previous) {
@@ -153,7 +155,7 @@ async function installOne(home: Home, secrets: ServerSecrets, provider: Provider
     tunnelIP: record?.tunnelIP ?? '',
     serial: certificate.serial,
     notAfter: certificate.notAfter,
-    endpoint: `${endpoint.address}:${endpoint.port}`,
+    endpoint: formatEndpoint(endpoint.address, endpoint.port),
     newCertificate: certificate.fresh,
     ...(revokedSerial ? {revokedSerial} : {}),
   }
@@ -164,6 +166,8 @@ interface Undo {
   prepared: Awaited<ReturnType<typeof prepareNamespace>>
   previous?: RegisteredClient
   held?: KeyPair
+  /** A certificate this run issued for a registered client: never recorded, so revoked on failure. */
+  fresh?: string
   secrets: ServerSecrets
   reporter: Reporter
 }
@@ -182,6 +186,10 @@ async function undoInstall(home: Home, provider: Provider, undo: Undo): Promise<
         applyAll(provider.cluster, clientKeyMaterial({caCert: undo.secrets.ca.cert, client: pair, tlsCrypt: undo.secrets.tlsCrypt}, provider.namespace), undo.reporter),
       )),
     )
+  }
+  if (undo.previous && undo.fresh) {
+    const serial = undo.fresh
+    leftovers.push(...(await compensate(`revoking the unused serial ${serial}`, () => revokeUnused(home, provider.clientName, serial, undo.reporter))))
   }
   if (!undo.previous) {
     leftovers.push(

@@ -7,7 +7,7 @@ import {inspectCertificate} from '../pki/inspect.js'
 import {registerClient} from '../registry/changes.js'
 import {ServerSettings} from '../registry/settings.js'
 import {emptyRegistry, Registry} from '../registry/types.js'
-import {validateClientName, validateNamespaceName} from '../registry/validate.js'
+import {formatEndpoint, validateClientName, validateNamespaceName} from '../registry/validate.js'
 import {renderClient} from '../render/client.js'
 import {names, secretKeys} from '../render/names.js'
 import {REGISTRY_KEY, SETTINGS_KEY} from '../render/registry-configmap.js'
@@ -93,7 +93,7 @@ export function offlineClientPlan(server: ServerSide, request: OfflineClientRequ
   registerClient(registry, server.settings.tunnelNetwork, {
     name: request.clientName,
     namespace: request.namespace,
-    endpoint: `${request.serverAddress}:${server.settings.port}`,
+    endpoint: formatEndpoint(request.serverAddress, server.settings.port),
     certificate: {serial: issued.serial, notAfter: inspectCertificate(issued.cert).notAfter.toISOString()},
   })
   return renderClient(registry, {caCert: server.secrets.ca.cert, client: {cert: issued.cert, key: issued.key}, tlsCrypt: server.secrets.tlsCrypt}, server.settings, {

@@ -4,6 +4,7 @@ import {waitForRollout} from '../kube/wait.js'
 import {inspectCertificate} from '../pki/inspect.js'
 import {ServerSettings} from '../registry/settings.js'
 import {CertificateRecord, emptyRegistry} from '../registry/types.js'
+import {formatEndpoint} from '../registry/validate.js'
 import {names} from '../render/names.js'
 import {registryConfigMap} from '../render/registry-configmap.js'
 import {serverConfig, serverKeyDigest, serverKeyMaterial, ServerSecrets, serverWorkload} from '../render/server.js'
@@ -76,7 +77,7 @@ export async function installServer(home: Home, settings: ServerSettings, lifeti
     if (error instanceof SvcgwError) return undefined
     throw error
   })
-  const where = endpoint ? `clients dial ${endpoint.address}:${endpoint.port}` : 'the endpoint address is not assigned yet (see "kubectl svcgw status")'
+  const where = endpoint ? `clients dial ${formatEndpoint(endpoint.address, endpoint.port)}` : 'the endpoint address is not assigned yet (see "kubectl svcgw status")'
   const verb = cluster.dryRun ? 'would be' : ''
   return {
     context: cluster.context,

@@ -5,6 +5,7 @@ import {execInPod, runningPod} from '../kube/pods.js'
 import {rolloutDone} from '../kube/wait.js'
 import {daysLeft} from '../pki/inspect.js'
 import {Registry, servedBy} from '../registry/types.js'
+import {formatEndpoint} from '../registry/validate.js'
 import {names} from '../render/names.js'
 import {labelSelectorFor} from '../render/objects.js'
 import {discoverEndpoint} from './endpoint.js'
@@ -177,7 +178,7 @@ export async function gatewayStatus(home: Home): Promise<StatusReport> {
       namespace: home.namespace,
       ready: server.ready,
       replicas: server.replicas,
-      ...(endpoint ? {endpoint: `${endpoint.address}:${endpoint.port}`} : {}),
+      ...(endpoint ? {endpoint: formatEndpoint(endpoint.address, endpoint.port)} : {}),
       ...(typeof live === 'string' ? {liveData: live} : {}),
     },
     clients,

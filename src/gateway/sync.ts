@@ -3,6 +3,7 @@ import {files} from '../dataplane/layout.js'
 import {KubeObject, refOf, Service} from '../kube/object.js'
 import {ServerSettings} from '../registry/settings.js'
 import {Registry} from '../registry/types.js'
+import {parseEndpoint} from '../registry/validate.js'
 import {clientConfig, ClientTarget} from '../render/client.js'
 import {names} from '../render/names.js'
 import {labelSelectorFor} from '../render/objects.js'
@@ -55,9 +56,9 @@ export const clientProxy = (provider: Provider): ProxyTarget => ({
 
 /** Where a registered client lives and which server endpoint (stored as host:port) it dials. */
 export function clientTarget(registry: Registry, clientName: string, namespace: string, settings: ServerSettings): ClientTarget {
-  const endpoint = registry.clients.find((c) => c.name === clientName)?.endpoint ?? ''
-  const [serverAddress, port] = endpoint.split(/:(?=\d+$)/)
-  return {clientName, namespace, serverAddress, serverPort: Number(port) || settings.port}
+  const endpoint = registry.clients.find((c) => c.name === clientName)?.endpoint
+  const {address, port} = parseEndpoint(endpoint ?? `${settings.address ?? ''}:${settings.port}`)
+  return {clientName, namespace, serverAddress: address, serverPort: port}
 }
 
 /**

@@ -137,6 +137,9 @@ export function validateSettings(settings: ServerSettings): void {
   validateImage(settings.images.haproxy, '--haproxy-image')
 }
 
+/** How an endpoint is stored: "host:port", an IPv6 address in brackets. */
+export const formatEndpoint = (address: string, port: number): string => (isIP(address) === 6 ? `[${address}]:${port}` : `${address}:${port}`)
+
 /** A stored "host:port" endpoint, before it becomes OpenVPN's `remote` line. */
 export function parseEndpoint(endpoint: string): {address: string; port: number} {
   const match = /^(.*):(\d+)$/.exec(endpoint)

@@ -32,7 +32,7 @@ function mask(object: KubeObject | undefined, other: KubeObject | undefined, sid
   return {...rest, data: masked}
 }
 
-const dump = (object: KubeObject | undefined): string => (object ? yaml.dump(object, {noRefs: true, lineWidth: -1, sortKeys: true}) : '')
+const dump = (object: KubeObject | undefined): string => (object ? yaml.dump(object, {noRefs: true, lineWidth: -1, sortKeys: true, quotingType: '"'}) : '')
 
 const fileName = (context: string, entry: JournalEntry): string => {
   const group = entry.ref.apiVersion.replace('/', '.')

@@ -1,6 +1,6 @@
 import {usageError} from '../../errors.js'
 import {registerClient, supersedeCertificate} from '../../registry/changes.js'
-import {validateAddress, validateClientName, validateNamespaceName} from '../../registry/validate.js'
+import {formatEndpoint, validateAddress, validateClientName, validateNamespaceName} from '../../registry/validate.js'
 import {clientConfig, clientWorkload, renderClient} from '../../render/client.js'
 import {KubeObject} from '../../render/objects.js'
 import {formatObjects} from '../../ui/output.js'
@@ -55,7 +55,7 @@ export async function exportClient(home: Home, request: ExportRequest, live: Liv
   if (!previous && request.configOnly) throw usageError(`client "${request.client}" is not registered, so there is no config to export yet`, 'drop --config-only to register it with a new certificate')
   const mode: ExportMode = !previous ? 'new' : request.reissue ? 'reissue' : 'config-only'
   const address = request.address ?? settings.address
-  const endpoint = address ? `${address}:${settings.port}` : previous?.endpoint
+  const endpoint = address ? formatEndpoint(address, settings.port) : previous?.endpoint
   if (!endpoint) throw usageError('the server address for this client is unknown', 'pass --address with the address the provider can dial')
 
   let objects: KubeObject[]

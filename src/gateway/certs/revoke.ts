@@ -17,6 +17,12 @@ export function clientBySelector(registry: Registry, selector: {client?: string;
   return client
 }
 
+/** Revokes a certificate that was issued but never recorded as held, after a failed rotation or install. */
+export async function revokeUnused(home: Home, commonName: string, serial: string, reporter: Reporter): Promise<void> {
+  const {stored} = await home.store.update((reg) => revokeSerial(reg, serial, commonName))
+  await syncServerConfig(home, stored, reporter)
+}
+
 export interface RevokeResult {
   name: string
   serials: string[]

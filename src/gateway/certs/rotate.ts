@@ -14,7 +14,7 @@ import {providerOf} from '../providers.js'
 import {certificateRecord} from '../server-install.js'
 import {issueClientCert, issueServerCert} from '../secrets.js'
 import {clientTarget, LiveOptions, makeLive, serverProxy, syncServerConfig} from '../sync.js'
-import {clientBySelector} from './revoke.js'
+import {clientBySelector, revokeUnused} from './revoke.js'
 
 export interface RotateResult {
   name: string
@@ -57,6 +57,8 @@ export async function rotateClient(home: Home, selector: {client?: string; conte
           applyAll(provider.cluster, objectsFor({caCert: secrets.ca.cert, client: held, tlsCrypt: secrets.tlsCrypt}), reporter),
         )
       : []
+    // The new certificate may have reached the provider: nobody is meant to hold it, so it must not stay valid.
+    leftovers.push(...(await compensate(`revoking the unused serial ${next.serial}`, () => revokeUnused(home, client.name, next.serial, reporter))))
     throw withCompensation(error, leftovers)
   }
   if (!options.wait) {
