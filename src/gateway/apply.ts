@@ -38,7 +38,8 @@ export async function applyAll(cluster: Cluster, objects: KubeObject[], reporter
  * remove: the caller reports it with the failure that caused the rollback.
  */
 export async function rollback(applied: AppliedSet, reporter: Reporter): Promise<string[]> {
-  if (applied.created.length === 0) return []
+  // A dry run created nothing to take back.
+  if (applied.created.length === 0 || applied.cluster.dryRun) return []
   reporter.warn(`rolling back ${applied.created.length} objects created in ${applied.cluster.context}`)
   const failed: string[] = []
   for (const object of [...applied.created].reverse()) {

@@ -66,6 +66,7 @@ export async function prepareNamespace(cluster: Cluster, name: string, options: 
 
 /** Undoes prepareNamespace for a failed install: deletes what it created, restores what it relabelled. */
 export async function undoPrepare(cluster: Cluster, prepared: PreparedNamespace): Promise<void> {
+  if (cluster.dryRun) return
   if (prepared.created) await cluster.remove(nsRef(prepared.name))
   else if (prepared.relabelled) await restoreLabels(cluster, prepared.name)
 }

@@ -53,7 +53,7 @@ export async function installServer(home: Home, settings: ServerSettings, lifeti
     const existing = await readServerSecrets(cluster, namespace)
     const secrets = existing ?? freshServerSecrets(lifetimes)
     freshPki = !existing
-    reporter.step(existing ? 'keeping the existing CA and server certificate' : 'created a new CA and server certificate')
+    reporter.step(existing ? 'keeping the existing CA and server certificate' : `${cluster.dryRun ? 'would create' : 'created'} a new CA and server certificate`)
     // The registry is written only through the store (optimistic concurrency), never by a blind apply.
     const {created} = await home.store.ensure({...emptyRegistry(), certificates: publicFacts(secrets)}, settings)
     if (created) applied.created.push(registryConfigMap(emptyRegistry(), settings, namespace))

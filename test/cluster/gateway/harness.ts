@@ -1,5 +1,9 @@
 import {execFileSync, spawn} from 'node:child_process'
 import {randomBytes} from 'node:crypto'
+import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import yaml from 'js-yaml'
 import {KubeConfig} from '@kubernetes/client-node'
 
 import {BIN, CliResult} from '../../unit/cli/run-cli.js'
@@ -44,4 +48,28 @@ export function kubeConfigFor(env: Env, context: string): KubeConfig {
 export function expectOk(result: CliResult, what: string): CliResult {
   if (result.status !== 0) throw new Error(`${what} exited ${result.status}: ${result.stderr}`)
   return result
+}
+
+/**
+ * A copy of the kubeconfig in which ctx-a and ctx-b use the restricted
+ * users (no RBAC bindings of their own), so the plugin reaches providers
+ * through the same context names as restricted as the home side.
+ */
+export function restrictedEnv(env: Env): Env {
+  const config = yaml.load(readFileSync(env.kubeconfig, 'utf8')) as {contexts: Array<{name: string; context: {user: string}}>; users: Array<{name: string}>}
+  for (const c of config.contexts) {
+    const letter = /^ctx-([a-z])$/.exec(c.name)?.[1]
+    if (letter) c.context.user = `restricted-${letter}`
+  }
+  const path = join(mkdtempSync(join(tmpdir(), 'svcgw-restricted-')), 'kubeconfig')
+  writeFileSync(path, yaml.dump(config), {mode: 0o600})
+  return {kubeconfig: path}
+}
+
+/** The user name the restricted contexts authenticate as, as RBAC sees it. */
+export const RESTRICTED_USER = 'svcgw-restricted'
+
+/** Applies YAML with the admin context (e.g. the output of `kubectl svcgw rbac`). */
+export function kubectlApply(env: Env, context: string, manifest: string): void {
+  execFileSync('kubectl', ['--kubeconfig', env.kubeconfig, '--context', context, 'apply', '-f', '-'], {input: manifest, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe']})
 }

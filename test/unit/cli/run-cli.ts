@@ -20,11 +20,16 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, input?: stri
   return {status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr}
 }
 
-/** The error contract: exactly one line on stderr, no stack trace, the given exit code. */
+/**
+ * The error contract: exactly one error line, the last thing on stderr, no
+ * stack trace, the given exit code. Progress lines ("• …", "warning: …")
+ * may come before it: they are not the error.
+ */
 export function assertOneLineError(result: CliResult, exitCode: number, pattern: RegExp): void {
   const lines = result.stderr.trim().split('\n')
+  const errors = lines.filter((l) => l.startsWith('error:'))
   if (result.status !== exitCode) throw new Error(`exit ${result.status}, expected ${exitCode}; stderr: ${result.stderr}`)
-  if (lines.length !== 1) throw new Error(`expected one line on stderr, got:\n${result.stderr}`)
+  if (errors.length !== 1 || lines.at(-1) !== errors[0]) throw new Error(`expected one error line, last on stderr, got:\n${result.stderr}`)
   if (/\n\s+at /.test(result.stderr)) throw new Error(`stack trace printed:\n${result.stderr}`)
-  if (!pattern.test(lines[0])) throw new Error(`stderr ${JSON.stringify(lines[0])} does not match ${pattern}`)
+  if (!pattern.test(errors[0])) throw new Error(`stderr ${JSON.stringify(errors[0])} does not match ${pattern}`)
 }

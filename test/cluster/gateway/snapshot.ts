@@ -1,0 +1,38 @@
+import {createHash} from 'node:crypto'
+
+import {Env, kubectlJson} from './harness.js'
+
+interface Item {
+  kind: string
+  metadata: {name: string; namespace?: string; labels?: unknown; annotations?: unknown}
+  data?: unknown
+  spec?: unknown
+  rules?: unknown
+  subjects?: unknown
+}
+
+/** What a command could have changed: kinds the gateway writes, apart from what controllers write. */
+const KINDS = 'namespaces,configmaps,secrets,services,deployments,serviceaccounts,roles,rolebindings'
+
+/**
+ * A digest per object of everything a write by the plugin could change
+ * (labels, annotations, data, spec), leaving out what controllers and the
+ * kubelet keep moving (status, resourceVersion). Two snapshots equal means
+ * the command changed nothing.
+ */
+export function snapshot(env: Env, context: string): Map<string, string> {
+  const listed = kubectlJson<{items: Item[]}>(env, ['--context', context, 'get', KINDS, '-A'])
+  const out = new Map<string, string>()
+  for (const item of listed.items) {
+    const {labels, annotations} = item.metadata
+    const content = JSON.stringify([labels, annotations, item.data, item.spec, item.rules, item.subjects])
+    out.set(`${item.kind}/${item.metadata.namespace ?? ''}/${item.metadata.name}`, createHash('sha256').update(content).digest('hex'))
+  }
+  return out
+}
+
+/** The objects that differ between two snapshots, for an assertion message. */
+export function changedBetween(before: Map<string, string>, after: Map<string, string>): string[] {
+  const keys = new Set([...before.keys(), ...after.keys()])
+  return [...keys].filter((k) => before.get(k) !== after.get(k))
+}
