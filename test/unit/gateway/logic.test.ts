@@ -4,23 +4,14 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {parseErrorLine} from '../../../src/base-command.js'
-import {SvcgwError} from '../../../src/errors.js'
 import {parseDuration} from '../../../src/flags/index.js'
 import {nodeAddress} from '../../../src/gateway/endpoint.js'
 import {clientNameFromContext} from '../../../src/gateway/providers.js'
 import {StatusReport, verdictOf} from '../../../src/gateway/status.js'
 import {proxyConfigIdOf} from '../../../src/gateway/sync.js'
 import {readChartServices} from '../../../src/gateway/values-file.js'
+import {errorOf} from '../../support/error-of.js'
 
-function errorOf(fn: () => unknown): SvcgwError {
-  try {
-    fn()
-  } catch (error) {
-    assert.ok(error instanceof SvcgwError, String(error))
-    return error
-  }
-  assert.fail('expected an error')
-}
 
 describe('client names from context names', () => {
   it('takes the last part of cloud context names and makes it DNS-safe', () => {

@@ -1,6 +1,5 @@
 import {strict as assert} from 'node:assert'
 
-import {SvcgwError} from '../../../src/errors.js'
 import {
   addServices,
   forgetClient,
@@ -14,20 +13,12 @@ import {
 import {emptyRegistry, Registry} from '../../../src/registry/types.js'
 import {parseEndpoint, validateAddress, validateClusterDomain, validateSettings} from '../../../src/registry/validate.js'
 import {defaultSettings} from '../../../src/registry/settings.js'
+import {errorOf} from '../../support/error-of.js'
 
 const RESERVED = [1194, 8404, 8405]
 const cert = (serial: string) => ({serial, notAfter: '2030-01-01T00:00:00.000Z'})
 const request = (name: string, extra = {}) => ({name, port: 80, clientService: {name, namespace: 'default', port: 80}, ...extra})
 
-function errorOf(fn: () => unknown): SvcgwError {
-  try {
-    fn()
-  } catch (error) {
-    assert.ok(error instanceof SvcgwError, String(error))
-    return error
-  }
-  assert.fail('expected an error')
-}
 
 function withClient(name = 'b', serial = 'aa'): Registry {
   const registry = emptyRegistry()
