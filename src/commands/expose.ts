@@ -27,6 +27,7 @@ Needs no access to Secrets (see docs/rbac.md). -f accepts the original Helm char
     'local-port': port({description: 'Port of the local Service (default: --port).'}),
     to: Flags.string({description: 'Serve it only from the clients of these contexts (repeatable; default: every client).', multiple: true}),
     filename: Flags.string({char: 'f', description: "The original chart's values.yaml, or a services: list ('-' for stdin).", exclusive: ['service', 'port', 'as', 'local-port']}),
+    overwrite: Flags.boolean({description: 'Retarget a service that is already exposed (same local Service and internalPort, so nothing drops).'}),
     yes: Flags.boolean({char: 'y', description: 'Never prompt (for the Service picker).'}),
     ...waitFlags,
     ...dryRunFlags,
@@ -52,7 +53,7 @@ Needs no access to Secrets (see docs/rbac.md). -f accepts the original Helm char
         },
       ]
     }
-    return this.finish(await exposeServices(home, requests, this.live(), this.reporter))
+    return this.finish(await exposeServices(home, requests, this.live(), this.reporter, {overwrite: this.flags.overwrite}))
   }
 
   /** On a terminal, a picker over the Services of the first provider; otherwise the error naming the argument. */

@@ -51,7 +51,7 @@ const servingAny = (providers: Provider[], services: Array<Pick<ExposedService, 
   providers.filter((p) => services.some((s) => servedBy(s, p.clientName)))
 
 /** Registers the services, then makes the server and every client that serves them carry them, live. */
-export async function exposeServices(home: Home, requests: ExposeRequest[], live: LiveOptions, reporter: Reporter): Promise<ExposeResult> {
+export async function exposeServices(home: Home, requests: ExposeRequest[], live: LiveOptions, reporter: Reporter, options: {overwrite?: boolean} = {}): Promise<ExposeResult> {
   if (requests.length === 0) throw usageError('nothing to expose', 'name a Service, or pass -f values.yaml with a services: list')
   for (const r of requests) {
     if (RESERVED_NAMES.has(r.name)) throw conflictError(`"${r.name}" is the gateway's own Service name`, 'pick another name with --as')
@@ -63,10 +63,14 @@ export async function exposeServices(home: Home, requests: ExposeRequest[], live
     for (const c of r.clients ?? []) if (!known.has(c)) throw notFoundError(`no client "${c}" is registered`, 'install it with "kubectl svcgw client install --to CONTEXT"')
   }
   // Check the providers before anything is written, so a bad request changes nothing.
-  const providers = servingAny(reachableProviders(home, registry, reporter), requests)
+  const reachable = reachableProviders(home, registry, reporter)
+  const providers = servingAny(reachable, requests)
   await checkProviderServices(providers, requests)
-  const {stored, result} = await home.store.update((reg, settings) => addServices(reg, requests, [settings.port, ...RESERVED_PORTS]))
-  await publish(home, stored, providers, live, reporter)
+  // A retargeted service may move away from providers that served it: their configs change too.
+  const previous = registry.services.filter((s) => requests.some((r) => r.name === s.name))
+  const touched = servingAny(reachable, [...requests, ...previous])
+  const {stored, result} = await home.store.update((reg, settings) => addServices(reg, requests, [settings.port, ...RESERVED_PORTS], options.overwrite))
+  await publish(home, stored, touched, live, reporter)
   return {
     services: result,
     summary: result

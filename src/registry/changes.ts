@@ -20,28 +20,34 @@ const sameTarget = (a: ExposedService, b: ExposeRequest): boolean =>
   (b.internalPort === undefined || a.internalPort === b.internalPort) &&
   JSON.stringify(a.clients ?? null) === JSON.stringify(b.clients ?? null)
 
-/** Adds the requests; an identical re-expose converges, a different one is a clash. */
-export function addServices(registry: Registry, requests: ExposeRequest[], reservedPorts: number[]): ExposedService[] {
+/**
+ * Adds the requests; an identical re-expose converges, a different one is a
+ * clash unless `overwrite`, which retargets the service in place (same
+ * internalPort, so the consumer Service and open routes stay).
+ */
+export function addServices(registry: Registry, requests: ExposeRequest[], reservedPorts: number[], overwrite = false): ExposedService[] {
   const added: ExposedService[] = []
   for (const request of requests) {
     const existing = registry.services.find((s) => s.name === request.name)
-    if (existing) {
-      if (sameTarget(existing, request)) {
-        added.push(existing)
-        continue
-      }
+    if (existing && sameTarget(existing, request)) {
+      added.push(existing)
+      continue
+    }
+    if (existing && !overwrite) {
       throw conflictError(
         `"${request.name}" is already exposed (${existing.clientService.name}.${existing.clientService.namespace}:${existing.clientService.port} as port ${existing.port})`,
-        'unexpose it first, or pick another name with --as',
+        'pass --overwrite to retarget it, unexpose it first, or pick another name with --as',
       )
     }
-    const owner = request.internalPort === undefined ? undefined : registry.services.find((s) => s.internalPort === request.internalPort)
+    const internalPort = request.internalPort ?? existing?.internalPort
+    const owner = internalPort === undefined ? undefined : registry.services.find((s) => s.internalPort === internalPort && s.name !== request.name)
     if (owner) {
-      throw conflictError(`internalPort ${request.internalPort} of "${request.name}" is used by "${owner.name}"`, 'give another internalPort, or leave it out to allocate one')
+      throw conflictError(`internalPort ${internalPort} of "${request.name}" is used by "${owner.name}"`, 'give another internalPort, or leave it out to allocate one')
     }
-    const service: ExposedService = {...request, internalPort: request.internalPort ?? allocateInternalPort(registry, reservedPorts)}
+    const {clients: _unset, ...rest} = request
+    const service: ExposedService = {...rest, ...(request.clients ? {clients: request.clients} : {}), internalPort: internalPort ?? allocateInternalPort(registry, reservedPorts)}
     validateExposedService(service)
-    registry.services.push(service)
+    registry.services = [...registry.services.filter((s) => s.name !== request.name), service]
     added.push(service)
   }
   validateRegistry(registry, reservedPorts)

@@ -47,6 +47,16 @@ describe('registry changes (pure functions)', () => {
     assert.equal(JSON.stringify(registry), before)
   })
 
+  it('addServices with overwrite retargets a service in place, keeping its internalPort', () => {
+    const registry = withClient('b')
+    const [a] = addServices(registry, [request('a', {clients: ['b']})], RESERVED)
+    const [moved] = addServices(registry, [{...request('a'), clientService: {name: 'other', namespace: 'shop', port: 8080}}], RESERVED, true)
+    assert.equal(moved.internalPort, a.internalPort)
+    assert.deepEqual(moved.clientService, {name: 'other', namespace: 'shop', port: 8080})
+    assert.equal(moved.clients, undefined, 'the new request decides who serves it')
+    assert.equal(registry.services.length, 1)
+  })
+
   it('removeServices names a service that is not exposed', () => {
     const registry = emptyRegistry()
     addServices(registry, [request('a')], RESERVED)
