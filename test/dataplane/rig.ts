@@ -1,4 +1,4 @@
-import {ChildProcess, execFile, spawnSync} from 'node:child_process'
+import {ChildProcess, execFile, spawn, spawnSync} from 'node:child_process'
 import {connect} from 'node:net'
 import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
@@ -27,7 +27,7 @@ const TEST_CHECKS = {interMs: 500, fall: 2}
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** The tools our scripts call besides openvpn, haproxy and ip: busybox applets in the Alpine images. */
-const SCRIPT_TOOLS = ['sh', 'cat', 'chmod', 'cp', 'cut', 'grep', 'head', 'ip', 'md5sum', 'mkdir', 'mknod', 'mv', 'nc', 'od', 'rm', 'sed', 'sleep', 'timeout', 'tr', 'mktemp', 'wget']
+const SCRIPT_TOOLS = ['sh', 'awk', 'cat', 'chmod', 'cp', 'cut', 'grep', 'head', 'ip', 'md5sum', 'mkdir', 'mknod', 'mv', 'nc', 'od', 'rm', 'sed', 'sleep', 'timeout', 'tr', 'mktemp', 'wget']
 /**
  * The images run the scripts with busybox, so the rig does too when it is
  * installed: `busybox sh` with busybox's applets first on PATH. Otherwise the
@@ -77,6 +77,17 @@ export interface RigOptions {
   binaries?: {server?: Binaries; clients?: Binaries}
   /** SVCGW_DRAIN_SECONDS for haproxy-run.sh and openvpn-run.sh (production: 10). */
   drainSeconds?: number
+}
+
+/** One TCP connection held open through the gateway (hold.mjs): lines sent are echoed back by the backend. */
+export interface Held {
+  output: string
+  /** When the connection was seen closed (ms since epoch). */
+  closedAt?: number
+  send(line: string): void
+  /** Closes our side: the connection ends normally. */
+  close(): void
+  kill(): void
 }
 
 /** Executables by the name the scripts call: openvpn, haproxy. */
@@ -296,6 +307,24 @@ export class Rig {
         resolve({code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr}),
       )
     })
+  }
+
+  /** Replaces the server's mounted haproxy.cfg with any text (e.g. an invalid config), as a ConfigMap update does. */
+  projectServerHaproxy(cfg: string): void {
+    projectVolume(join(this.serverRoot, rel.haproxy), {[files.haproxyCfg]: cfg})
+  }
+
+  /** Holds one TCP connection from the consumer to the server's port: send lines, read the echo, close. */
+  hold(port: number): Held {
+    const child = spawn('ip', ['netns', 'exec', this.consumer.ns, process.execPath, join(HERE, 'hold.mjs'), this.server.address, String(port)], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    })
+    const held: Held = {output: '', closedAt: undefined, send: (line) => child.stdin.write(`${line}\n`), close: () => child.stdin.end(), kill: () => child.kill()}
+    child.stdout.on('data', (d: Buffer) => {
+      held.output += d.toString()
+      if (held.closedAt === undefined && held.output.includes('closed')) held.closedAt = Date.now()
+    })
+    return held
   }
 
   /** The md5 haproxy-run.sh reports as loaded (run/haproxy.loaded), if any. */
