@@ -59,7 +59,8 @@ const HARDENING = [
   `ca ${rel.tls}/ca.crt`,
   `cert ${rel.tls}/tls.crt`,
   `key ${rel.tls}/tls.key`,
-  'persist-key',
+  // persist-key is left out: 2.7 always keeps the keys and warns that the option is ignored; 2.5
+  // and 2.6 re-read the mounted files on a restart, which root in the pod can always do.
   'persist-tun',
 ]
 
@@ -67,12 +68,12 @@ const HARDENING = [
 // - TCP: Nagle on the tunnel socket held small packets ~40-90 ms (p50 88 ms →
 //   0.8 ms with TCP_NODELAY); a 9000-byte tun MTU gave 4.2× the throughput, as
 //   the TCP transport segments anyway and every tunnel packet costs a syscall.
-// - UDP: fast-io (write without poll first) gave 1.5× in one run, but no gain
-//   beyond noise in explore.ts's A/B runs (docs/dataplane.md); harmless, kept.
-//   The tun MTU stays at the default: larger packets (1.6-2.2× here) would be
+// - UDP: fast-io (write without poll first) gave no gain beyond noise in
+//   explore.ts's A/B runs (docs/dataplane.md), and 2.7 ignores it with a
+//   deprecation warning: left out. The tun MTU stays at the default: larger packets (1.6-2.2× here) would be
 //   fragmented on the path, and fragments are lost or dropped on real networks.
 const TCP_TUNING = ['tun-mtu 9000']
-const UDP_TUNING = ['fast-io']
+const UDP_TUNING: string[] = []
 
 const lines = (...parts: Array<string | string[]>): string => `${parts.flat().join('\n')}\n`
 

@@ -250,6 +250,12 @@ export class Rig {
     this.serverHaproxy = this.script(this.server, this.serverRoot, 'server-haproxy', 'haproxy-run.sh')
   }
 
+  /** The server's proxy container alone (the version checks run HAProxy builds without a tunnel). */
+  startServerHaproxy(): ChildProcess {
+    this.serverHaproxy = this.script(this.server, this.serverRoot, 'server-haproxy', 'haproxy-run.sh')
+    return this.serverHaproxy
+  }
+
   async stopServer(): Promise<void> {
     await Promise.all([this.serverOpenvpn, this.serverHaproxy].map((p) => this.stop(p)))
   }
