@@ -1,34 +1,109 @@
 #!/bin/sh
-# HAProxy in master-worker mode, reloaded in place when its mounted config
-# changes: the kubelet swaps a ConfigMap volume's files atomically, so polling a
-# checksum sees the new file whole. A reload (USR2 to the master) starts new
-# workers on the same listening sockets; old workers finish open connections.
-# An invalid config is reported and not loaded: the running one keeps serving.
+# HAProxy in master-worker mode (-W), reloaded in place when its mounted
+# config changes, drained on stop.
+#
+# Reload: the kubelet swaps a ConfigMap volume's files atomically, so polling
+# a checksum sees the new file whole. A change is copied to run/, checked
+# (haproxy -c) and moved to run/haproxy-running.cfg, the file HAProxy loads;
+# USR2 makes the master start new workers on the same listening sockets while
+# old workers finish their connections. An invalid config is reported and not
+# loaded: the running one keeps serving.
+#
+# run/haproxy.loaded holds the md5 of the config HAProxy serves with, written
+# once a worker started from it answers (at start, and after each reload that
+# took effect: a new worker pid on the stats page). The plugin compares it with
+# the rendered file's md5 to confirm that a change is live.
+#
+# Stop: TERM, INT, QUIT or USR1 (the official image's STOPSIGNAL) asks the
+# master for a soft stop (USR1): listeners close at once, so new connections
+# are refused, and open ones may finish for SVCGW_DRAIN_SECONDS; then the
+# master is stopped (TERM). The deadline lives here rather than in a
+# `hard-stop-after`, which would also cut connections held across every
+# reload. The pod's terminationGracePeriodSeconds leaves room for it.
 set -u
 ROOT="${SVCGW_ROOT:-/etc/svcgw}"
 INTERVAL="${SVCGW_WATCH_INTERVAL:-2}"
+DRAIN="${SVCGW_DRAIN_SECONDS:-10}"
+STATS='http://127.0.0.1:8404/stats'
 cd "$ROOT" || exit 1
-CFG=haproxy/haproxy.cfg
+SRC=haproxy/haproxy.cfg
+CFG=run/haproxy-running.cfg
+NEXT=run/haproxy-next.cfg
+LOADED=run/haproxy.loaded
+RUNNING=run/haproxy.running
 mkdir -p run
+rm -f "$LOADED"
 
 # md5sum: an applet of every busybox build (Debian's has no cksum).
-checksum() { md5sum "$CFG" 2>/dev/null | cut -d' ' -f1; }
+md5() { md5sum "$1" 2>/dev/null | cut -d' ' -f1; }
 
+# The pid of the worker that answers on the stats page ("pid = </b> N" in
+# every HAProxy from 2.6 to 3.4): a new one after a reload means the new
+# config is serving.
+worker() {
+  # timeout rather than wget -T, which crashes Debian bookworm's busybox wget.
+  if command -v wget >/dev/null 2>&1; then timeout 3 wget -q -O - "$STATS" 2>/dev/null
+  else curl -fsS -m 2 "$STATS" 2>/dev/null
+  fi | sed -n 's/.*pid = <\/b> *\([0-9][0-9]*\).*/\1/p' | head -n 1
+}
+
+# Waits (up to $2 s) for a worker other than $1 to answer, then records $3 as loaded.
+confirm() {
+  tries=0
+  while [ "$tries" -lt "$(( $2 * 5 ))" ] && kill -0 "$master" 2>/dev/null; do
+    pid=$(worker)
+    if [ -n "$pid" ] && [ "$pid" != "$1" ]; then
+      echo "$3" >"$LOADED.tmp" && mv "$LOADED.tmp" "$LOADED"
+      return 0
+    fi
+    sleep 0.2
+    tries=$(( tries + 1 ))
+  done
+  return 1
+}
+
+cp "$SRC" "$NEXT" && mv "$NEXT" "$CFG" || exit 1
+last=$(md5 "$SRC")
 haproxy -W -db -f "$CFG" &
 master=$!
-trap 'kill -TERM "$master" 2>/dev/null; wait "$master"; exit 0' TERM INT
+: >"$RUNNING"
+trap 'rm -f "$RUNNING"' EXIT
 
-last=$(checksum)
+stop() {
+  trap '' TERM INT QUIT USR1
+  echo "svcgw: stopping haproxy: listeners closed, open connections get ${DRAIN}s"
+  kill -USR1 "$master" 2>/dev/null
+  ( sleep "$DRAIN"; kill -TERM "$master" 2>/dev/null ) &
+  deadline=$!
+  while kill -0 "$master" 2>/dev/null; do wait "$master"; done
+  kill "$deadline" 2>/dev/null
+  exit 0
+}
+trap stop TERM INT QUIT USR1
+
+confirm "" 30 "$(md5 "$CFG")" || echo "svcgw: haproxy did not answer on its stats port within 30s" >&2
+
 while kill -0 "$master" 2>/dev/null; do
   sleep "$INTERVAL" &
   wait $! || true
-  now=$(checksum)
+  now=$(md5 "$SRC")
   [ "$now" = "$last" ] && continue
   last=$now
-  if haproxy -c -q -f "$CFG"; then
+  cp "$SRC" "$NEXT" || continue
+  next=$(md5 "$NEXT")
+  if haproxy -c -q -f "$NEXT"; then
+    before=$(worker)
+    for _ in 1 2 3 4; do [ -n "$before" ] && break; sleep 0.5; before=$(worker); done
+    mv "$NEXT" "$CFG"
     echo "svcgw: config changed, reloading haproxy"
     kill -USR2 "$master"
+    if confirm "$before" 10 "$next"; then
+      echo "svcgw: haproxy serves config $next"
+    else
+      echo "svcgw: the reload of config $next did not take effect within 10s" >&2
+    fi
   else
+    rm -f "$NEXT"
     echo "svcgw: new config is invalid, keeping the running one" >&2
   fi
 done

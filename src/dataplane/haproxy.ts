@@ -25,8 +25,8 @@ const lines = (...parts: Array<string | string[]>): string => `${parts.flat().jo
 const header = (): string[] => [
   '# Rendered by kubectl-svcgw; edits are overwritten.',
   'global',
-  '  master-worker',
-  // A reload hands the listening sockets to the new worker; the old one finishes its connections.
+  // Master-worker mode comes from -W on the command line (scripts/haproxy-run.sh): the
+  // `master-worker` keyword is deprecated from HAProxy 3.3 and removed in 3.5.
   `  pidfile ${rel.run}/${files.haproxyPid}`,
   // Admin socket for `show stat`, `show servers state`, `disable server` (socat or nc -U in the
   // pod, node:net in the tests); expose-fd hands the listeners to the new worker on a reload.
@@ -57,16 +57,33 @@ const header = (): string[] => [
   '',
 ]
 
-/** HAProxy section names: one per exposed service, named after it. */
-export const sectionOf = (service: ExposedService): string => `svc-${service.name}`
+/**
+ * Section names per exposed service. A frontend and a backend may not share a
+ * name from HAProxy 3.3 on (3.0 to 3.2 warn), so each kind has its prefix;
+ * the prefixes also keep them apart from the `stats` and `health` frontends.
+ * `kubectl svcgw status` finds the services in the stats by BACKEND_PREFIX
+ * (src/health/haproxy-stats.ts).
+ */
+export const FRONTEND_PREFIX = 'fe-'
+export const BACKEND_PREFIX = 'be-'
+export const frontendOf = (service: Pick<ExposedService, 'name'>): string => `${FRONTEND_PREFIX}${service.name}`
+export const backendOf = (service: Pick<ExposedService, 'name'>): string => `${BACKEND_PREFIX}${service.name}`
+
+/**
+ * The path of a service on the client's health port. It keeps the name the
+ * first releases used: a server and a client are re-rendered at different
+ * times (one cluster each), and a server asking a path its clients do not
+ * answer would take every client out.
+ */
+export const healthPathOf = (service: Pick<ExposedService, 'name'>): string => `/svc-${service.name}`
 
 /** A TCP frontend on the service's internalPort and the backend it feeds. */
 const proxySections = (service: ExposedService, backend: string[]): string[] => [
-  `frontend ${sectionOf(service)}`,
+  `frontend ${frontendOf(service)}`,
   `  bind :${service.internalPort}`,
-  `  default_backend ${sectionOf(service)}`,
+  `  default_backend ${backendOf(service)}`,
   '',
-  `backend ${sectionOf(service)}`,
+  `backend ${backendOf(service)}`,
   ...backend,
   '',
 ]
@@ -88,7 +105,7 @@ export function renderServerHaproxy(registry: Registry, options: ServerProxyOpti
       // A refused connection to one client is retried on another.
       '  option redispatch',
       '  retries 2',
-      `  option httpchk GET /${sectionOf(service)}`,
+      `  option httpchk GET ${healthPathOf(service)}`,
       `  default-server check port ${HEALTH_PORT} inter ${c.interMs} fastinter ${Math.max(100, Math.floor(c.interMs / 2))} fall ${c.fall} rise 1 on-marked-down shutdown-sessions init-addr none`,
       ...serving.map((client) => `  server ${client.name} ${client.tunnelIP}:${service.internalPort}`),
     ])
@@ -132,7 +149,7 @@ export function renderClientHaproxy(registry: Registry, options: ClientProxyOpti
     '  timeout client 5s',
     ...serving.map(
       (service) =>
-        `  http-request return status 200 content-type text/plain string up if { path /${sectionOf(service)} } { nbsrv(${sectionOf(service)}) gt 0 }`,
+        `  http-request return status 200 content-type text/plain string up if { path ${healthPathOf(service)} } { nbsrv(${backendOf(service)}) gt 0 }`,
     ),
     '  http-request return status 503 content-type text/plain string down',
     '',

@@ -41,6 +41,23 @@ export const files = {
   haproxyPid: 'haproxy.pid',
   /** HAProxy's admin stats socket (run dir). */
   haproxySocket: 'haproxy.sock',
+  /**
+   * The copy of haproxy/haproxy.cfg that HAProxy runs (run dir): haproxy-run.sh
+   * checks a change, then moves it here and reloads, so what is loaded is
+   * exactly the file whose checksum it reports.
+   */
+  haproxyRunningCfg: 'haproxy-running.cfg',
+  /**
+   * Run dir: the md5 (lowercase hex, as md5sum prints it) of the config HAProxy
+   * has loaded, written once it serves with it (start, and each reload that
+   * took effect); an invalid config leaves it as it was. The plugin compares it
+   * with the md5 of the rendered haproxy.cfg to confirm a change is live.
+   */
+  haproxyLoaded: 'haproxy.loaded',
+  /** Run dir: present while haproxy-run.sh runs; OpenVPN keeps the tunnel up until it is gone (drain on stop). */
+  haproxyRunning: 'haproxy.running',
+  /** Run dir, mode 0600 root: the password of OpenVPN's management interface, made by openvpn-run.sh. */
+  openvpnManagementPassword: 'openvpn-mgmt.pw',
 } as const
 
 /** HAProxy's stats page, on loopback inside the pod only: `status` reads it by exec. */
@@ -54,8 +71,17 @@ export const STATS_PORT = 8404
  */
 export const HEALTH_PORT = 8405
 
+/**
+ * OpenVPN's management interface, on loopback inside the pod, password in
+ * the run dir (files.openvpnManagementPassword): the readiness probe asks it
+ * for the tunnel's state and openvpn-kick.sh disconnects a client through it.
+ * TCP rather than a unix socket because busybox's nc has no unix-socket mode
+ * and the images have no other client for one.
+ */
+export const MANAGEMENT_PORT = 8406
+
 /** Ports the gateway pods listen on themselves: no internalPort may take one. */
-export const RESERVED_PORTS = [STATS_PORT, HEALTH_PORT] as const
+export const RESERVED_PORTS = [STATS_PORT, HEALTH_PORT, MANAGEMENT_PORT] as const
 
 /** The in-pod path of a file in one of the directories above. */
 export const pathOf = (dir: keyof typeof dirs, file: string): string => `${dirs[dir]}/${file}`

@@ -1,7 +1,7 @@
 import {DEFAULT_TUNNEL_NETWORK, netmaskOf, networkAddressOf, parseNetwork, serverTunnelIP} from '../registry/allocate.js'
 import {usageError} from '../errors.js'
 import {Registry} from '../registry/types.js'
-import {files, rel} from './layout.js'
+import {files, MANAGEMENT_PORT, rel} from './layout.js'
 import {serialToDecimal} from '../pki/inspect.js'
 
 export type Proto = 'tcp' | 'udp'
@@ -48,18 +48,19 @@ export interface ClientTunnelOptions {
   verbosity?: number
 }
 
-// ncp-ciphers is what OpenVPN 2.4 calls data-ciphers; 2.5 and later accept
-// it as an alias, so one config serves every image from 2.4 on.
+// OpenVPN ≥ 2.5: both ends negotiate the data cipher from data-ciphers (AEAD
+// only), so neither `cipher` (a fallback for peers without negotiation, 2.3
+// and older) nor `auth` (HMAC of non-AEAD ciphers; tls-crypt fixes its own)
+// has anything left to do.
 const HARDENING = [
   'tls-version-min 1.2',
-  'ncp-ciphers AES-256-GCM:AES-128-GCM:CHACHA20-POLY1305',
-  'cipher AES-256-GCM',
-  'auth SHA256',
+  'data-ciphers AES-256-GCM:AES-128-GCM:CHACHA20-POLY1305',
   `tls-crypt ${rel.tlsCrypt}/${files.tlsCrypt}`,
   `ca ${rel.tls}/ca.crt`,
   `cert ${rel.tls}/tls.crt`,
   `key ${rel.tls}/tls.key`,
-  'persist-key',
+  // persist-key is left out: 2.7 always keeps the keys and warns that the option is ignored; 2.5
+  // and 2.6 re-read the mounted files on a restart, which root in the pod can always do.
   'persist-tun',
 ]
 
@@ -67,14 +68,19 @@ const HARDENING = [
 // - TCP: Nagle on the tunnel socket held small packets ~40-90 ms (p50 88 ms →
 //   0.8 ms with TCP_NODELAY); a 9000-byte tun MTU gave 4.2× the throughput, as
 //   the TCP transport segments anyway and every tunnel packet costs a syscall.
-// - UDP: fast-io (write without poll first) gave 1.5× in one run, but no gain
-//   beyond noise in explore.ts's A/B runs (docs/dataplane.md); harmless, kept.
-//   The tun MTU stays at the default: larger packets (1.6-2.2× here) would be
+// - UDP: fast-io (write without poll first) gave no gain beyond noise in
+//   explore.ts's A/B runs (docs/dataplane.md), and 2.7 ignores it with a
+//   deprecation warning: left out. The tun MTU stays at the default: larger packets (1.6-2.2× here) would be
 //   fragmented on the path, and fragments are lost or dropped on real networks.
 const TCP_TUNING = ['tun-mtu 9000']
-const UDP_TUNING = ['fast-io']
+const UDP_TUNING: string[] = []
 
 const lines = (...parts: Array<string | string[]>): string => `${parts.flat().join('\n')}\n`
+
+// Loopback only, with a password only root in the openvpn container can read
+// (openvpn-run.sh makes it): the readiness probe asks `state`, and on the
+// server openvpn-kick.sh sends `kill CN`.
+const MANAGEMENT = `management 127.0.0.1 ${MANAGEMENT_PORT} ${rel.run}/${files.openvpnManagementPassword}`
 
 /** OpenVPN server config; every path is relative to the layout ROOT (openvpn --cd ROOT). */
 export function renderServerConf(options: ServerTunnelOptions): string {
@@ -100,6 +106,7 @@ export function renderServerConf(options: ServerTunnelOptions): string {
     `reneg-sec ${t.renegSec}`,
     `status ${rel.run}/${files.openvpnStatus} ${t.statusInterval}`,
     'status-version 2',
+    MANAGEMENT,
     ...(options.proto === 'udp' ? UDP_TUNING : TCP_TUNING),
     ...(options.proto === 'udp' ? ['explicit-exit-notify 1'] : ['tcp-nodelay']),
     `verb ${options.verbosity ?? 3}`,
@@ -155,6 +162,7 @@ export function renderClientConf(options: ClientTunnelOptions): string {
     'pull-filter ignore "dhcp-option"',
     `status ${rel.run}/${files.openvpnStatus} 5`,
     'status-version 2',
+    MANAGEMENT,
     ...(options.proto === 'udp' ? UDP_TUNING : TCP_TUNING),
     // Over UDP, tell the server on exit so it frees the session at once.
     ...(options.proto === 'udp' ? ['explicit-exit-notify 2'] : ['socket-flags TCP_NODELAY']),

@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core'
 
+import {GATEWAY_IMAGE} from '../dataplane/images.js'
 import {port} from './index.js'
 
 const positiveDays = Flags.custom<number>({
@@ -40,6 +41,10 @@ export const serverSettingFlags = {
     default: '10.8.0.0/24',
   }),
   'cluster-domain': Flags.string({description: "Provider clusters' DNS domain.", default: 'cluster.local'}),
-  'openvpn-image': Flags.string({description: 'Image that runs OpenVPN (default: see README).'}),
-  'haproxy-image': Flags.string({description: 'Image that runs HAProxy (default: see README).'}),
+  'openvpn-image': Flags.string({
+    description: `Image of the openvpn container: OpenVPN 2.5 or later, with busybox (default: ${GATEWAY_IMAGE}, which runs both containers).`,
+  }),
+  'haproxy-image': Flags.string({
+    description: `Image of the proxy container: HAProxy 3.0 or later, e.g. haproxy:3.0-alpine (default: ${GATEWAY_IMAGE}, which runs both containers).`,
+  }),
 }

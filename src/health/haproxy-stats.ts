@@ -1,3 +1,5 @@
+import {BACKEND_PREFIX} from '../dataplane/haproxy.js'
+
 export interface HaproxyStatRow {
   pxname: string
   svname: string
@@ -40,10 +42,11 @@ export function parseHaproxyStats(csv: string): HaproxyStatRow[] {
 }
 
 /**
- * Per backend (exposed service) and server (client): its status, e.g. UP,
- * DOWN, "DOWN 1/2", MAINT, NOLB. Frontend and BACKEND summary rows are left out.
+ * Per exposed service (its backend section, `be-NAME`) and server (client):
+ * the server's status, e.g. UP, DOWN, "DOWN 1/2", MAINT, NOLB. Frontends
+ * (`fe-NAME`, `stats`, `health`) and the BACKEND summary rows are left out.
  */
-export function backendHealth(rows: HaproxyStatRow[], sectionPrefix = 'svc-'): Record<string, Record<string, string>> {
+export function backendHealth(rows: HaproxyStatRow[], sectionPrefix = BACKEND_PREFIX): Record<string, Record<string, string>> {
   const result: Record<string, Record<string, string>> = {}
   for (const row of rows) {
     if (!row.pxname.startsWith(sectionPrefix) || row.svname === 'FRONTEND' || row.svname === 'BACKEND') continue

@@ -5,5 +5,6 @@ import net from 'node:net'
 
 const name = process.argv[2]
 http.createServer((_req, res) => res.end(name)).listen(8080)
-net.createServer((socket) => socket.pipe(socket)).listen(9000)
+// A peer that resets (a test killing its holder, a drain deadline) is no reason to stop serving.
+net.createServer((socket) => socket.on('error', () => {}).pipe(socket)).listen(9000)
 process.on('SIGTERM', () => process.exit(0))

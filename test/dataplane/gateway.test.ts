@@ -190,7 +190,7 @@ for (const proto of ['tcp', 'udp'] as const) {
       const rotated = issueClientCertificate(rig.ca, {commonName: 'c2'})
       rig.installClientCertificate('c2', rotated)
       c2.serial = rotated.serial
-      await rig.restartClientTunnel('c2')
+      await rig.restartClient('c2')
       await rig.waitConnected(['c2'])
       assert.equal(rig.serverOpenvpn!.pid, serverPid, 'the server was not restarted')
       assert.ok(cut <= 12_000)
@@ -200,18 +200,18 @@ for (const proto of ['tcp', 'udp'] as const) {
       const other = createCA({commonName: 'stranger'})
       rig.installClientCertificate('c2', issueClientCertificate(other, {commonName: 'c2'}))
       const before = rig.log.length
-      await rig.restartClientTunnel('c2')
+      await rig.restartClient('c2')
       await assertStaysOut(rig, 'c2', 'a certificate from another CA is refused')
       const day = 86_400_000
       const expired = issueClientCertificate(rig.ca, {commonName: 'c2', notBefore: new Date(Date.now() - 10 * day), notAfter: new Date(Date.now() - day)})
       rig.installClientCertificate('c2', expired)
-      await rig.restartClientTunnel('c2')
+      await rig.restartClient('c2')
       await assertStaysOut(rig, 'c2', 'an expired certificate is refused')
       assert.ok(rig.log.slice(before).some((l) => /verify error|certificate verify failed|expired/i.test(l)), 'a verification error was logged')
       const fresh = issueClientCertificate(rig.ca, {commonName: 'c2'})
       rig.installClientCertificate('c2', fresh)
       rig.registry.clients.find((c) => c.name === 'c2')!.serial = fresh.serial
-      await rig.restartClientTunnel('c2')
+      await rig.restartClient('c2')
       await rig.waitConnected(['c2'])
     })
 

@@ -10,4 +10,7 @@ socket.on('close', () => {
   process.exit(0)
 })
 socket.on('error', (error) => process.stdout.write(`error ${error.message}\n`))
-readline.createInterface({input: process.stdin}).on('line', (line) => socket.write(`${line}\n`))
+const input = readline.createInterface({input: process.stdin})
+input.on('line', (line) => socket.write(`${line}\n`))
+// Our input ending ends the connection normally (a client that is done).
+input.on('close', () => socket.end())

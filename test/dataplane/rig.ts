@@ -1,4 +1,4 @@
-import {ChildProcess, execFile, spawnSync} from 'node:child_process'
+import {ChildProcess, execFile, spawn, spawnSync} from 'node:child_process'
 import {connect} from 'node:net'
 import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
@@ -27,7 +27,7 @@ const TEST_CHECKS = {interMs: 500, fall: 2}
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** The tools our scripts call besides openvpn, haproxy and ip: busybox applets in the Alpine images. */
-const SCRIPT_TOOLS = ['sh', 'cat', 'chmod', 'cut', 'grep', 'ip', 'md5sum', 'mkdir', 'mknod', 'sleep', 'wget']
+const SCRIPT_TOOLS = ['sh', 'awk', 'cat', 'chmod', 'cp', 'cut', 'grep', 'head', 'ip', 'md5sum', 'mkdir', 'mknod', 'mv', 'nc', 'od', 'rm', 'sed', 'sleep', 'timeout', 'tr', 'mktemp', 'wget']
 /**
  * The images run the scripts with busybox, so the rig does too when it is
  * installed: `busybox sh` with busybox's applets first on PATH. Otherwise the
@@ -73,7 +73,25 @@ export interface RigOptions {
   proto: Proto
   clients: string[]
   services: Array<Omit<ExposedService, 'internalPort'> & {internalPort: number}>
+  /** Other builds of the daemons (test/dataplane/versions.ts), per side; the scripts find them first on PATH. */
+  binaries?: {server?: Binaries; clients?: Binaries}
+  /** SVCGW_DRAIN_SECONDS for haproxy-run.sh and openvpn-run.sh (production: 10). */
+  drainSeconds?: number
 }
+
+/** One TCP connection held open through the gateway (hold.mjs): lines sent are echoed back by the backend. */
+export interface Held {
+  output: string
+  /** When the connection was seen closed (ms since epoch). */
+  closedAt?: number
+  send(line: string): void
+  /** Closes our side: the connection ends normally. */
+  close(): void
+  kill(): void
+}
+
+/** Executables by the name the scripts call: openvpn, haproxy. */
+export type Binaries = Partial<Record<'openvpn' | 'haproxy', string>>
 
 /**
  * The gateway in network namespaces: consumer and server and two clients
@@ -165,7 +183,24 @@ export class Rig {
   }
 
   private env(root: string) {
-    return {SVCGW_ROOT: root, SVCGW_WATCH_INTERVAL: '0.5', ...(useBusybox ? {PATH: `${this.applets}:${process.env.PATH}`} : {})}
+    const binaries = root === this.serverRoot ? this.options.binaries?.server : this.options.binaries?.clients
+    const path = [...(binaries ? [this.binDir(root, binaries)] : []), ...(useBusybox ? [this.applets] : []), process.env.PATH].join(':')
+    return {
+      SVCGW_ROOT: root,
+      SVCGW_WATCH_INTERVAL: '0.5',
+      ...(this.options.drainSeconds === undefined ? {} : {SVCGW_DRAIN_SECONDS: String(this.options.drainSeconds)}),
+      PATH: path,
+    }
+  }
+
+  /** A directory of symlinks named as the scripts call the daemons, pointing at other builds. */
+  private binDir(root: string, binaries: Binaries): string {
+    const dir = join(root, '..', `${root.split('/').pop()}-bin`)
+    if (!existsSync(dir)) {
+      mkdirSync(dir)
+      for (const [name, target] of Object.entries(binaries)) if (target) symlinkSync(target, join(dir, name))
+    }
+    return dir
   }
 
   private get applets(): string {
@@ -215,6 +250,12 @@ export class Rig {
     this.serverHaproxy = this.script(this.server, this.serverRoot, 'server-haproxy', 'haproxy-run.sh')
   }
 
+  /** The server's proxy container alone (the version checks run HAProxy builds without a tunnel). */
+  startServerHaproxy(): ChildProcess {
+    this.serverHaproxy = this.script(this.server, this.serverRoot, 'server-haproxy', 'haproxy-run.sh')
+    return this.serverHaproxy
+  }
+
   async stopServer(): Promise<void> {
     await Promise.all([this.serverOpenvpn, this.serverHaproxy].map((p) => this.stop(p)))
   }
@@ -244,11 +285,61 @@ export class Rig {
     await Promise.all([c.openvpn, c.haproxy].map((p) => this.stop(p)))
   }
 
-  /** Restarts only the client's OpenVPN (a pod restart after its Secret changed). */
-  async restartClientTunnel(name: string): Promise<void> {
-    const c = this.clients.get(name)!
-    await this.stop(c.openvpn)
-    c.openvpn = this.script(c.host, c.root, `${name}-openvpn`, 'openvpn-run.sh', files.clientConf)
+  /** Restarts a client's containers, as a pod restart after its Secret changed does. */
+  async restartClient(name: string): Promise<void> {
+    await this.stopClient(name)
+    this.startClient(name)
+  }
+
+  /**
+   * Sends a signal to one of our scripts only, as the kubelet sends a
+   * container's stop signal to its PID 1 (the rig's stop() signals the whole
+   * process group instead). Resolves with the script's exit code.
+   */
+  async signalScript(child: ChildProcess, signal: NodeJS.Signals): Promise<number | null> {
+    this.stopping.add(child)
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+    if (child.exitCode !== null) return child.exitCode
+    process.kill(child.pid!, signal)
+    return exited
+  }
+
+  /** Runs one of our scripts to completion in a host's namespace, as kubectl exec does; its exit code and output. */
+  execScript(host: Host, root: string, name: string, ...args: string[]): Promise<{code: number; stdout: string; stderr: string}> {
+    const shell = useBusybox ? ['busybox', 'sh'] : ['sh']
+    const env = Object.entries(this.env(root)).map(([k, v]) => `${k}=${v}`)
+    return new Promise((resolve) => {
+      execFile('ip', ['netns', 'exec', host.ns, 'env', ...env, ...shell, join(root, rel.scripts, name), ...args], {encoding: 'utf8'}, (error, stdout, stderr) =>
+        resolve({code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr}),
+      )
+    })
+  }
+
+  /** Replaces the server's mounted haproxy.cfg with any text (e.g. an invalid config), as a ConfigMap update does. */
+  projectServerHaproxy(cfg: string): void {
+    projectVolume(join(this.serverRoot, rel.haproxy), {[files.haproxyCfg]: cfg})
+  }
+
+  /** Holds one TCP connection from the consumer to the server's port: send lines, read the echo, close. */
+  hold(port: number): Held {
+    const child = spawn('ip', ['netns', 'exec', this.consumer.ns, process.execPath, join(HERE, 'hold.mjs'), this.server.address, String(port)], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    })
+    const held: Held = {output: '', closedAt: undefined, send: (line) => child.stdin.write(`${line}\n`), close: () => child.stdin.end(), kill: () => child.kill()}
+    child.stdout.on('data', (d: Buffer) => {
+      held.output += d.toString()
+      if (held.closedAt === undefined && held.output.includes('closed')) held.closedAt = Date.now()
+    })
+    return held
+  }
+
+  /** The md5 haproxy-run.sh reports as loaded (run/haproxy.loaded), if any. */
+  loaded(root: string): string | undefined {
+    try {
+      return readFileSync(join(root, rel.run, files.haproxyLoaded), 'utf8').trim()
+    } catch {
+      return undefined
+    }
   }
 
   /** Who the server says is connected, from its status file, through our parser. */
@@ -287,10 +378,8 @@ export class Rig {
   }
 
   /** Whether a host's readiness probe (scripts/openvpn-ready.sh, as the kubelet runs it) passes. */
-  ready(host: Host, root: string): Promise<boolean> {
-    const shell = useBusybox ? ['busybox', 'sh'] : ['sh']
-    const env = Object.entries(this.env(root)).map(([k, v]) => `${k}=${v}`)
-    return new Promise((resolve) => execFile('ip', ['netns', 'exec', host.ns, 'env', ...env, ...shell, join(root, rel.scripts, 'openvpn-ready.sh')], (error) => resolve(!error)))
+  async ready(host: Host, root: string): Promise<boolean> {
+    return (await this.execScript(host, root, 'openvpn-ready.sh')).code === 0
   }
 
   /** Runs a command inside the server namespace (e.g. our stats script) and returns stdout. */

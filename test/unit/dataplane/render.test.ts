@@ -4,7 +4,6 @@ import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {DEFAULT_IMAGES} from '../../../src/dataplane/images.js'
 import {renderClientFiles, renderServerFiles, scriptFiles} from '../../../src/dataplane/index.js'
 import {files} from '../../../src/dataplane/layout.js'
 import {SvcgwError} from '../../../src/errors.js'
@@ -58,8 +57,19 @@ describe('data-plane renderers', () => {
       ]) {
         assert.ok(lines.includes(required), required)
       }
-      const ciphers = lines.find((l) => /^(data|ncp)-ciphers /.test(l))?.split(' ')[1].split(':')
+      const ciphers = lines.find((l) => l.startsWith('data-ciphers '))?.split(' ')[1].split(':')
       assert.deepEqual(ciphers, ['AES-256-GCM', 'AES-128-GCM', 'CHACHA20-POLY1305'])
+    })
+
+    it('keeps to options OpenVPN 2.5 to 2.7 take without a deprecation warning', () => {
+      // ncp-ciphers is the old alias of data-ciphers; cipher and auth only served peers older than 2.4.
+      for (const old of ['ncp-ciphers', 'cipher', 'auth', 'comp-lzo', 'compress']) {
+        assert.ok(!lines.some((l) => l.split(' ')[0] === old), old)
+      }
+    })
+
+    it('opens the management interface on loopback only, with a password file in the run dir', () => {
+      assert.ok(lines.includes('management 127.0.0.1 8406 run/openvpn-mgmt.pw'))
     })
 
     it('admits registered CNs only, with revocation read from a directory on every connection', () => {
@@ -135,25 +145,35 @@ describe('data-plane renderers', () => {
     const cfg = renderServerFiles(registry(), {proto: 'udp'}).haproxy[files.haproxyCfg]
     const lines = directives(cfg).map((l) => l.trim())
 
-    it('runs master-worker with an admin socket and a pid file in the run dir', () => {
-      assert.ok(lines.includes('master-worker'))
+    it('leaves master-worker to the command line (the keyword is gone in 3.5), with an admin socket and a pid file in the run dir', () => {
+      assert.ok(!lines.includes('master-worker'))
       assert.ok(lines.includes('stats socket unix@run/haproxy.sock mode 600 level admin expose-fd listeners'))
       assert.ok(lines.includes('pidfile run/haproxy.pid'))
     })
 
     it('has one TCP frontend per exposed service on its internalPort', () => {
       assert.ok(lines.includes('mode tcp'))
-      assert.match(cfg, /frontend svc-web\n {2}bind :20000\n {2}default_backend svc-web\n/)
-      assert.match(cfg, /frontend svc-api\n {2}bind :20001\n {2}default_backend svc-api\n/)
+      assert.match(cfg, /frontend fe-web\n {2}bind :20000\n {2}default_backend be-web\n/)
+      assert.match(cfg, /frontend fe-api\n {2}bind :20001\n {2}default_backend be-api\n/)
+    })
+
+    it('gives no two sections one name (HAProxy 3.3+ refuses a frontend and a backend that share one)', () => {
+      const names = lines.filter((l) => /^(frontend|backend|listen) /.test(l)).map((l) => l.split(' ')[1])
+      assert.deepEqual(names.filter((n, i) => names.indexOf(n) !== i), [])
+    })
+
+    it('leaves the stop deadline to haproxy-run.sh: hard-stop-after would also cut connections held across a reload', () => {
+      assert.ok(!lines.some((l) => l.startsWith('hard-stop-after')))
     })
 
     it('has one health-checked server per client that serves the service, at tunnelIP:internalPort', () => {
-      const web = cfg.split('\nbackend svc-web')[1].split('\n\n')[0]
+      const web = cfg.split('\nbackend be-web')[1].split('\n\n')[0]
       assert.match(web, /server a 10\.8\.0\.10:20000$/m)
       assert.match(web, /server b 10\.8\.0\.11:20000$/m)
-      const api = cfg.split('\nbackend svc-api')[1].split('\n\n')[0]
+      const api = cfg.split('\nbackend be-api')[1].split('\n\n')[0]
       assert.ok(!api.includes('server a '), 'api is served by b only')
       assert.match(api, /server b 10\.8\.0\.11:20001$/m)
+      // The health path keeps its first name: servers and clients are re-rendered at different times.
       assert.match(web, /option httpchk GET \/svc-web\n/)
       for (const option of ['check', 'port 8405', 'inter 1000', 'fall 2', 'rise 1', 'on-marked-down shutdown-sessions', 'init-addr none']) {
         assert.match(web, new RegExp(`default-server .*\\b${option}\\b`), option)
@@ -200,9 +220,9 @@ describe('data-plane renderers', () => {
     it('proxies each service it serves to the provider Service by cluster DNS, resolved at run time', () => {
       const a = renderClientFiles(registry(), options).haproxy[files.haproxyCfg]
       assert.match(a, /resolvers cluster\n {2}parse-resolv-conf\n/)
-      assert.match(a, /frontend svc-web\n {2}bind :20000\n/)
+      assert.match(a, /frontend fe-web\n {2}bind :20000\n {2}default_backend be-web\n/)
       assert.match(a, /server target nginx\.shop\.svc\.cluster\.local:8080 check inter 1000 fall 2 rise 1 resolvers cluster init-addr last,libc,none\n/)
-      assert.ok(!a.includes('svc-api'), 'a does not serve api')
+      assert.ok(!a.includes('-api'), 'a does not serve api')
       const b = renderClientFiles(registry(), {...options, clientName: 'b', clusterDomain: 'corp.internal'}).haproxy[files.haproxyCfg]
       assert.match(b, /server target api\.default\.svc\.corp\.internal:9000 /)
     })
@@ -211,7 +231,7 @@ describe('data-plane renderers', () => {
       const a = renderClientFiles(registry(), options).haproxy[files.haproxyCfg]
       const health = a.split('frontend health\n')[1].split('\n\n')[0]
       assert.match(health, /bind :8405\n/)
-      assert.match(health, /http-request return status 200 .* if \{ path \/svc-web \} \{ nbsrv\(svc-web\) gt 0 \}/)
+      assert.match(health, /http-request return status 200 .* if \{ path \/svc-web \} \{ nbsrv\(be-web\) gt 0 \}/)
       assert.ok(!health.includes('svc-api'), 'only the services a serves')
       assert.match(health, /http-request return status 503 [^\n]*$/)
     })
@@ -253,7 +273,15 @@ describe('data-plane renderers', () => {
     const scripts = scriptFiles()
 
     it('ships the entrypoints, the reload watcher and the probes', () => {
-      assert.deepEqual(Object.keys(scripts).sort(), ['haproxy-run.sh', 'haproxy-stats.sh', 'openvpn-ready.sh', 'openvpn-run.sh', 'tun.sh'])
+      assert.deepEqual(Object.keys(scripts).sort(), [
+        'haproxy-run.sh',
+        'haproxy-stats.sh',
+        'openvpn-kick.sh',
+        'openvpn-mgmt.sh',
+        'openvpn-ready.sh',
+        'openvpn-run.sh',
+        'tun.sh',
+      ])
       for (const [name, body] of Object.entries(scripts)) assert.ok(body.startsWith('#!/bin/sh\n'), name)
     })
 
@@ -268,8 +296,4 @@ describe('data-plane renderers', () => {
     }
   })
 
-  it('defaults to public images', () => {
-    assert.match(DEFAULT_IMAGES.haproxy, /^docker\.io\/library\/haproxy:/)
-    assert.match(DEFAULT_IMAGES.openvpn, /^docker\.io\//)
-  })
 })

@@ -43,7 +43,7 @@ describe('OpenVPN status parser (captured output)', () => {
 describe('HAProxy stats parser (captured output)', () => {
   it('reads every row with its status and counters', () => {
     const rows = parseHaproxyStats(fixture('haproxy-stats-tcp.csv'))
-    const web = rows.find((r) => r.pxname === 'svc-web' && r.svname === 'c1')
+    const web = rows.find((r) => r.pxname === 'be-web' && r.svname === 'c1')
     assert.equal(web?.status, 'UP')
     assert.equal(typeof web?.stot, 'number')
     // The server checks each client's health port over HTTP: L7OK while its provider Service answers.
@@ -55,13 +55,21 @@ describe('HAProxy stats parser (captured output)', () => {
     assert.deepEqual(health.web, {c1: 'UP', c2: 'UP'})
     assert.deepEqual(health.api, {c1: 'UP'})
     assert.equal(health.stats, undefined, 'the stats frontend is not a service')
+    assert.deepEqual(Object.keys(health).sort(), ['api', 'echo', 'late', 'web'], 'frontends (fe-NAME) are not counted as services')
+  })
+
+  it('finds a frontend and a backend of its own per service (HAProxy 3.3+ refuses a shared name)', () => {
+    const rows = parseHaproxyStats(fixture('haproxy-stats-tcp.csv'))
+    assert.ok(rows.some((r) => r.pxname === 'fe-web' && r.svname === 'FRONTEND'))
+    assert.ok(rows.some((r) => r.pxname === 'be-web' && r.svname === 'BACKEND'))
+    assert.ok(!rows.some((r) => r.pxname.startsWith('svc-')))
   })
 
   for (const proto of ['tcp', 'udp']) {
     it(`shows a stopped client as DOWN (${proto}, \`show stat\` on the admin socket)`, () => {
       const rows = parseHaproxyStats(fixture(`haproxy-stats-${proto}-c2-down.csv`))
       assert.deepEqual(backendHealth(rows).web, {c1: 'UP', c2: 'DOWN'})
-      const c2 = rows.find((r) => r.pxname === 'svc-web' && r.svname === 'c2')!
+      const c2 = rows.find((r) => r.pxname === 'be-web' && r.svname === 'c2')!
       assert.match(c2.checkStatus ?? '', /^L4(CON|TOUT)$/)
       assert.ok((c2.lastchg ?? -1) >= 0)
     })
