@@ -24,16 +24,17 @@ export function renderStatus(r: StatusReport): string {
     lines.push(
       '',
       table(
-        ['CLIENT', 'CONTEXT', 'TUNNEL-IP', 'READY', 'CONNECTED', 'SINCE', 'IN', 'OUT', 'CERT-DAYS'],
+        ['CLIENT', 'CONTEXT', 'TUNNEL-IP', 'READY', 'CONNECTED', 'SINCE', 'CHECK', 'SENT', 'RECEIVED', 'CERT-DAYS'],
         r.clients.map((c) => [
           c.name,
           c.context ?? '',
           c.tunnelIP,
           yesNo(c.ready),
           yesNo(c.connected),
-          c.connectedSince ?? '',
-          bytes(c.bytesReceived),
+          c.since ? c.since.slice(0, 19).replace('T', ' ') : '',
+          c.tunnelCheckMs === undefined ? '' : `${c.tunnelCheckMs}ms`,
           bytes(c.bytesSent),
+          bytes(c.bytesReceived),
           String(c.certDaysLeft),
         ]),
         visibleLength,
@@ -56,7 +57,7 @@ export function renderStatus(r: StatusReport): string {
 export default class Status extends ClusterCommand<typeof Status> {
   static override summary = 'Show whether the tunnels are healthy: server, clients, backends and certificates.'
   static override description = `Prints a one-line verdict and the details; exits 0 when healthy, 8 when degraded or down, and 9 when health cannot be told (live data could not be read), so scripts can tell an outage from a blind spot.
-Live data (connected clients, bytes, backend health) is read from the server pod.`
+Live data (which tunnels answer, backend health, bytes per client) is HAProxy's stats in the server pod, read through port-forward: no exec, no Secret (see docs/rbac.md).`
   static override examples = ['<%= config.bin %> status', '<%= config.bin %> status -o json', '<%= config.bin %> status --watch']
   static override flags = {
     watch: Flags.boolean({char: 'w', description: 'Refresh until interrupted.'}),

@@ -1,4 +1,5 @@
 import {ClientService, ExposedService, Registry, servedBy} from '../registry/types.js'
+import {configIdRule, proxyConfigId} from './config-id.js'
 import {files, HEALTH_PORT, rel, STATS_PORT} from './layout.js'
 
 /** Tunables the tests shorten; production keeps the defaults. */
@@ -22,7 +23,7 @@ export interface ServerProxyOptions {
 
 const lines = (...parts: Array<string | string[]>): string => `${parts.flat().join('\n')}\n`
 
-const header = (): string[] => [
+const header = (statsRules: string[]): string[] => [
   '# Rendered by kubectl-svcgw; edits are overwritten.',
   'global',
   // Master-worker mode comes from -W on the command line (scripts/haproxy-run.sh): the
@@ -54,8 +55,26 @@ const header = (): string[] => [
   '  stats enable',
   '  stats uri /stats',
   '  stats refresh 0',
+  ...statsRules,
   '',
 ]
+
+/**
+ * The config with its ID: HAProxy answers it at /config-id on the stats
+ * port, so a command can tell (through port-forward, without exec) that a
+ * pod runs the config it applied. The ID is a digest of the config
+ * rendered without that answer.
+ */
+function withConfigId(render: (statsRules: string[]) => string): string {
+  return render([configIdRule(proxyConfigId(render([])))])
+}
+
+/**
+ * A backend with no frontend: one server per client at its tunnel address,
+ * TCP-checked on the client's health port. Its stats rows say which tunnels
+ * are up and since when, so status needs no exec to read OpenVPN's state.
+ */
+export const TUNNELS_BACKEND = 'tunnels'
 
 /**
  * Section names per exposed service. A frontend and a backend may not share a
@@ -98,6 +117,7 @@ const proxySections = (service: ExposedService, backend: string[]): string[] => 
  */
 export function renderServerHaproxy(registry: Registry, options: ServerProxyOptions = {}): string {
   const c = {...DEFAULT_CHECKS, ...options.checks}
+  const checkTimers = `inter ${c.interMs} fastinter ${Math.max(100, Math.floor(c.interMs / 2))} fall ${c.fall} rise 1`
   const sections = registry.services.flatMap((service) => {
     const serving = registry.clients.filter((client) => servedBy(service, client.name))
     return proxySections(service, [
@@ -106,11 +126,17 @@ export function renderServerHaproxy(registry: Registry, options: ServerProxyOpti
       '  option redispatch',
       '  retries 2',
       `  option httpchk GET ${healthPathOf(service)}`,
-      `  default-server check port ${HEALTH_PORT} inter ${c.interMs} fastinter ${Math.max(100, Math.floor(c.interMs / 2))} fall ${c.fall} rise 1 on-marked-down shutdown-sessions init-addr none`,
+      `  default-server check port ${HEALTH_PORT} ${checkTimers} on-marked-down shutdown-sessions init-addr none`,
       ...serving.map((client) => `  server ${client.name} ${client.tunnelIP}:${service.internalPort}`),
     ])
   })
-  return lines(header(), sections)
+  const tunnels = [
+    `backend ${TUNNELS_BACKEND}`,
+    `  default-server check ${checkTimers} init-addr none`,
+    ...registry.clients.map((client) => `  server ${client.name} ${client.tunnelIP}:${HEALTH_PORT}`),
+    '',
+  ]
+  return withConfigId((statsRules) => lines(header(statsRules), sections, tunnels))
 }
 
 export interface ClientProxyOptions {
@@ -155,5 +181,5 @@ export function renderClientHaproxy(registry: Registry, options: ClientProxyOpti
     '',
   ]
   const resolvers = useDns ? ['resolvers cluster', '  parse-resolv-conf', '  hold valid 10s', '  hold other 30s', ''] : []
-  return lines(header(), resolvers, health, sections)
+  return withConfigId((statsRules) => lines(header(statsRules), resolvers, health, sections))
 }

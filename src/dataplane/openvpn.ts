@@ -153,6 +153,10 @@ export function renderClientConf(options: ClientTunnelOptions): string {
     'nobind',
     'resolv-retry infinite',
     'connect-retry 1 5',
+    // A refusal (AUTH_FAILED: the server does not admit this client yet, or revoked it) makes the
+    // client wait and dial again instead of exiting, so the container does not crash-loop into the
+    // kubelet's back-off while the server's client-config-dir catches up.
+    'auth-retry nointeract',
     'remote-cert-tls server',
     `verify-x509-name ${options.serverName} name`,
     HARDENING,

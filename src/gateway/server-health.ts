@@ -1,37 +1,21 @@
-import {dirs, files} from '../dataplane/layout.js'
-import {backendHealth, parseHaproxyStats, parseOpenVpnStatus} from '../health/index.js'
-
-export interface Tunnel {
-  commonName: string
-  realAddress: string
-  tunnelIP: string
-  connectedSince: string
-  bytesReceived: number
-  bytesSent: number
-}
+import {backendHealth, parseHaproxyStats, TunnelHealth, tunnelHealth} from '../health/index.js'
 
 export interface ServerHealth {
-  tunnels: Tunnel[]
+  /** client name → its tunnel, as the server's checks across it see it. */
+  tunnels: Record<string, TunnelHealth>
   /** service name → client name → HAProxy server status (UP, DOWN, MAINT, …). */
   backends: Record<string, Record<string, string>>
 }
 
-/** Runs a command in a container of the server pod and returns its stdout. */
-export type ContainerExec = (container: 'openvpn' | 'proxy', command: string[]) => Promise<string>
+/** HAProxy's stats as CSV, on the stats port on the pod's loopback. */
+export const STATS_PATH = '/stats;csv;norefresh'
 
-export const OPENVPN_STATUS_COMMAND = ['cat', `${dirs.run}/${files.openvpnStatus}`]
-export const HAPROXY_STATS_COMMAND = ['/bin/sh', `${dirs.scripts}/haproxy-stats.sh`]
-
-/** The server's live view: who is connected (OpenVPN status file) and which backends are up (HAProxy stats). */
-export async function readServerHealth(exec: ContainerExec): Promise<ServerHealth> {
-  const [status, stats] = await Promise.all([exec('openvpn', OPENVPN_STATUS_COMMAND), exec('proxy', HAPROXY_STATS_COMMAND)])
-  const tunnels = parseOpenVpnStatus(status).clients.map((c) => ({
-    commonName: c.commonName,
-    realAddress: c.realAddress,
-    tunnelIP: c.tunnelIP,
-    connectedSince: c.connectedSince,
-    bytesReceived: c.bytesReceived,
-    bytesSent: c.bytesSent,
-  }))
-  return {tunnels, backends: backendHealth(parseHaproxyStats(stats))}
+/**
+ * The server's live view from HAProxy's stats alone: which tunnels answer
+ * (the check-only tunnels backend), which backends are up, bytes per
+ * client. Read through port-forward, so it needs no exec.
+ */
+export async function readServerHealth(fetchStats: () => Promise<string>): Promise<ServerHealth> {
+  const rows = parseHaproxyStats(await fetchStats())
+  return {tunnels: tunnelHealth(rows), backends: backendHealth(rows)}
 }

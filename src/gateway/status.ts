@@ -1,7 +1,7 @@
 import {SvcgwError} from '../errors.js'
 import {Cluster} from '../kube/cluster.js'
 import {Deployment} from '../kube/object.js'
-import {execInPod, runningPod} from '../kube/pods.js'
+import {podHttpGet, runningPod} from '../kube/pods.js'
 import {rolloutDone} from '../kube/wait.js'
 import {daysLeft} from '../pki/inspect.js'
 import {Registry, servedBy} from '../registry/types.js'
@@ -11,7 +11,8 @@ import {labelSelectorFor} from '../render/objects.js'
 import {discoverEndpoint} from './endpoint.js'
 import {Home} from './home.js'
 import {providerOf} from './providers.js'
-import {readServerHealth, ServerHealth} from './server-health.js'
+import {STATS_PORT} from '../dataplane/layout.js'
+import {readServerHealth, ServerHealth, STATS_PATH} from './server-health.js'
 
 /** unknown: live data could not be read, so health cannot be told; never reported as down. */
 export type Verdict = 'healthy' | 'degraded' | 'down' | 'unknown'
@@ -25,12 +26,15 @@ export interface ClientStatus {
   tunnelIP: string
   /** The client Deployment in its provider: null when that cluster could not be asked. */
   ready: boolean | null
-  /** null when the server's live data could not be read. */
+  /** Whether the server reaches it across its tunnel; null when the server's live data could not be read. */
   connected: boolean | null
-  realAddress?: string
-  connectedSince?: string
-  bytesReceived?: number
+  /** Since when it is connected (or not). */
+  since?: string
+  /** How long the server's last check across the tunnel took. */
+  tunnelCheckMs?: number
+  /** Bytes the server's proxy sent to this client, and received from it. */
   bytesSent?: number
+  bytesReceived?: number
   certDaysLeft: number
   problem?: string
 }
@@ -94,7 +98,7 @@ async function liveServerData(home: Home): Promise<ServerHealth | string> {
   const pod = await runningPod(home.cluster, home.namespace, labelSelectorFor('server'))
   if (!pod) return 'the server pod is not running'
   try {
-    return await readServerHealth((container, command) => execInPod(home.cluster, home.namespace, pod.metadata.name, container, command))
+    return await readServerHealth(() => podHttpGet(home.cluster, home.namespace, pod.metadata.name, STATS_PORT, STATS_PATH))
   } catch (error) {
     if (error instanceof SvcgwError) return error.message
     throw error
@@ -142,16 +146,17 @@ export async function gatewayStatus(home: Home): Promise<StatusReport> {
   ])
   const health = typeof live === 'string' ? undefined : live
   const clients: ClientStatus[] = registry.clients.map((c, i) => {
-    const session = health?.tunnels.find((t) => t.commonName === c.name)
+    const tunnel = health?.tunnels[c.name]
     return {
       name: c.name,
       ...(c.context ? {context: c.context} : {}),
       tunnelIP: c.tunnelIP,
       ready: readiness[i].ready,
-      connected: health ? Boolean(session) : null,
-      ...(session
-        ? {realAddress: session.realAddress, connectedSince: session.connectedSince, bytesReceived: session.bytesReceived, bytesSent: session.bytesSent}
-        : {}),
+      // A client missing from the stats is not in the config the server runs yet: unknown, not down.
+      connected: tunnel ? tunnel.up : null,
+      ...(tunnel?.forSeconds === undefined ? {} : {since: new Date(Date.now() - tunnel.forSeconds * 1000).toISOString()}),
+      ...(tunnel?.checkMs === undefined ? {} : {tunnelCheckMs: tunnel.checkMs}),
+      ...(tunnel ? {bytesSent: tunnel.bytesIn, bytesReceived: tunnel.bytesOut} : {}),
       certDaysLeft: daysLeft(new Date(c.notAfter)),
       ...(readiness[i].problem ? {problem: readiness[i].problem} : {}),
     }

@@ -1,4 +1,4 @@
-import {BACKEND_PREFIX} from '../dataplane/haproxy.js'
+import {BACKEND_PREFIX, TUNNELS_BACKEND} from '../dataplane/haproxy.js'
 
 export interface HaproxyStatRow {
   pxname: string
@@ -17,7 +17,7 @@ export interface HaproxyStatRow {
   [column: string]: string | number | undefined
 }
 
-const NUMERIC = new Set(['scur', 'stot', 'lastchg', 'bin', 'bout', 'econ', 'eresp', 'chkfail', 'chkdown', 'downtime'])
+const NUMERIC = new Set(['scur', 'stot', 'lastchg', 'bin', 'bout', 'econ', 'eresp', 'chkfail', 'chkdown', 'downtime', 'check_duration'])
 
 /** Parses the CSV of `show stat` (socket) or `/stats;csv` (HTTP): a `# ` header row, then one row per proxy or server. */
 export function parseHaproxyStats(csv: string): HaproxyStatRow[] {
@@ -53,6 +53,42 @@ export function backendHealth(rows: HaproxyStatRow[], sectionPrefix = BACKEND_PR
     const service = row.pxname.slice(sectionPrefix.length)
     result[service] ??= {}
     result[service][row.svname] = row.status.split(' ')[0]
+  }
+  return result
+}
+
+export interface TunnelHealth {
+  up: boolean
+  /** Seconds in the current state. */
+  forSeconds?: number
+  /** How long the last check across the tunnel took, in ms. */
+  checkMs?: number
+  /** Bytes proxied to (in) and from (out) this client, over every service it serves. */
+  bytesIn: number
+  bytesOut: number
+}
+
+/**
+ * Per client, from the server's stats: whether its tunnel answers (the
+ * check-only `tunnels` backend) and the bytes proxied through it.
+ */
+export function tunnelHealth(rows: HaproxyStatRow[], sectionPrefix = BACKEND_PREFIX): Record<string, TunnelHealth> {
+  const result: Record<string, TunnelHealth> = {}
+  for (const row of rows) {
+    if (row.pxname !== TUNNELS_BACKEND || row.svname === 'FRONTEND' || row.svname === 'BACKEND') continue
+    result[row.svname] = {
+      up: row.status.split(' ')[0] === 'UP',
+      ...(row.lastchg === undefined ? {} : {forSeconds: row.lastchg}),
+      ...(typeof row.check_duration === 'number' ? {checkMs: row.check_duration} : {}),
+      bytesIn: 0,
+      bytesOut: 0,
+    }
+  }
+  for (const row of rows) {
+    const tunnel = result[row.svname]
+    if (!tunnel || !row.pxname.startsWith(sectionPrefix) || row.svname === 'BACKEND') continue
+    tunnel.bytesIn += Number(row.bin ?? 0)
+    tunnel.bytesOut += Number(row.bout ?? 0)
   }
   return result
 }

@@ -126,6 +126,24 @@ for (const proto of ['tcp', 'udp'] as const) {
       await rig.waitConnected(['c1', 'c2'])
     })
 
+    it('a client the server does not admit yet keeps dialling (no exit, no crash loop) and connects once its client-config-dir entry appears', async function () {
+      this.timeout(60_000)
+      const c2 = rig.registry.clients.find((c) => c.name === 'c2')!
+      rig.registry.clients = rig.registry.clients.filter((c) => c.name !== 'c2')
+      rig.writeConfigs()
+      const logFrom = rig.log.length
+      await rig.restartClient('c2')
+      await rig.waitFor('c2 refused (AUTH_FAILED)', () => rig.log.slice(logFrom).some((l) => l.startsWith('c2-openvpn') && /AUTH_FAILED/.test(l)), 20_000)
+      // Exiting here would make the kubelet restart the container with a growing back-off; the rig fails any wait once a daemon exits.
+      await rig.waitFor('c2 dialling again after the refusal', () => rig.log.slice(logFrom).filter((l) => l.startsWith('c2-openvpn') && /AUTH_FAILED/.test(l)).length >= 2, 30_000)
+      rig.registry.clients.push(c2)
+      rig.writeConfigs()
+      const admitted = await rig.waitConnected(['c2'], 30_000)
+      report(`${proto}: a client refused until admitted connected ${admitted} ms after its client-config-dir entry appeared`)
+      const exits = rig.log.slice(logFrom).filter((l) => l.startsWith('c2-openvpn') && /Exiting due to fatal error|auth-failure\] received, process exiting/.test(l))
+      assert.deepEqual(exits, [], 'the client never exited')
+    })
+
     it('kicks a revoked client at once: cut within 2 s, refused on reconnecting, the other client untouched', async function () {
       this.timeout(90_000)
       await rig.waitConnected(['c1', 'c2'])

@@ -1,4 +1,4 @@
-import {notFoundError} from '../../errors.js'
+import {notFoundError, SvcgwError} from '../../errors.js'
 import {execInPod} from '../../kube/pods.js'
 import {dirs} from '../../dataplane/layout.js'
 import {serialToDecimal} from '../../pki/inspect.js'
@@ -53,12 +53,18 @@ export async function revokeClient(home: Home, selector: {client: string; supers
   if (live.wait) {
     const pod = await confirmServerFiles(serverProxy(home), {present: serials.map((s) => `${dirs.crl}/${serialToDecimal(s)}`)}, live.deadline)
     if (pod) {
-      const said = await execInPod(home.cluster, home.namespace, pod.metadata.name, 'openvpn', ['/bin/sh', KICK_SCRIPT, client.name], Math.max(1000, live.deadline - Date.now()))
-      reporter.step(said.trim() || `disconnected ${client.name}`)
-      disconnected = true
+      try {
+        const said = await execInPod(home.cluster, home.namespace, pod.metadata.name, 'openvpn', ['/bin/sh', KICK_SCRIPT, client.name], Math.max(1000, live.deadline - Date.now()))
+        reporter.step(said.trim() || `disconnected ${client.name}`)
+        disconnected = true
+      } catch (error) {
+        if (!(error instanceof SvcgwError)) throw error
+        // The revocation stands either way: say that the open session lasts until the next renegotiation.
+        reporter.warn(`revoked, but the open session could not be cut now (${error.message}); it ends at its next renegotiation, within 5 minutes`)
+      }
     }
   }
-  const cut = disconnected ? 'its open session was cut' : 'it is refused from its next connection on'
+  const cut = disconnected ? 'its open session was cut' : 'it is refused from its next connection (or renegotiation) on'
   const verb = home.cluster.dryRun ? 'would revoke' : 'revoked'
   return {
     name: client.name,

@@ -5,10 +5,11 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {renderClientFiles, renderServerFiles, scriptFiles} from '../../../src/dataplane/index.js'
+import {renderClientHaproxy, renderServerHaproxy} from '../../../src/dataplane/haproxy.js'
 import {files} from '../../../src/dataplane/layout.js'
 import {SvcgwError} from '../../../src/errors.js'
 import {serialToDecimal} from '../../../src/pki/inspect.js'
-import {Registry} from '../../../src/registry/types.js'
+import {emptyRegistry, Registry} from '../../../src/registry/types.js'
 
 const registry = (): Registry => ({
   services: [
@@ -187,9 +188,10 @@ describe('data-plane renderers', () => {
       assert.match(custom, /default-server check port 8405 inter 500 fastinter 250 fall 3 /)
     })
 
-    it('renders a valid config without services', () => {
+    it('renders a config without services: no service sections, an empty tunnels backend', () => {
       const empty = renderServerFiles({services: [], clients: [], revoked: []}, {proto: 'udp'}).haproxy[files.haproxyCfg]
-      assert.ok(!empty.includes('backend '))
+      assert.ok(!empty.includes('backend be-') && !empty.includes('frontend fe-'))
+      assert.match(empty, /^backend tunnels$/m)
     })
 
     it('names every file relative to the layout root', () => assertRelativePaths(cfg))
@@ -296,4 +298,33 @@ describe('data-plane renderers', () => {
     }
   })
 
+})
+
+describe('proxy config IDs and the tunnels backend', () => {
+  const registry = (): Registry => {
+    const r = emptyRegistry()
+    r.clients.push({name: 'b', tunnelIP: '10.8.0.10', serial: 'aa', notAfter: '2030-01-01T00:00:00Z'})
+    r.services.push({name: 'web', port: 80, internalPort: 20_000, clientService: {name: 'web', namespace: 'default', port: 80}})
+    return r
+  }
+  const idOf = (cfg: string) => /string ([0-9a-f]{16}) if \{ path \/config-id \}/.exec(cfg)?.[1]
+
+  it('every config answers its own ID on the stats frontend, and the ID follows the content', () => {
+    const server = renderServerHaproxy(registry())
+    const client = renderClientHaproxy(registry(), {clientName: 'b', clusterDomain: 'cluster.local'})
+    const statsFrontend = server.split('\n\n').find((s) => s.startsWith('frontend stats'))!
+    assert.match(statsFrontend, /http-request return status 200 content-type text\/plain string [0-9a-f]{16} if \{ path \/config-id \}/)
+    assert.ok(idOf(server) && idOf(client))
+    assert.equal(idOf(renderServerHaproxy(registry())), idOf(server), 'the same registry gives the same ID')
+    const more = registry()
+    more.services.push({name: 'api', port: 80, internalPort: 20_001, clientService: {name: 'api', namespace: 'default', port: 80}})
+    assert.notEqual(idOf(renderServerHaproxy(more)), idOf(server))
+  })
+
+  it('the server checks every client across its tunnel in a backend of its own', () => {
+    const server = renderServerHaproxy(registry())
+    const tunnels = server.split('\n\n').find((s) => s.startsWith('backend tunnels'))!
+    assert.match(tunnels, /^\s+server b 10\.8\.0\.10:8405$/m)
+    assert.match(tunnels, /default-server check /)
+  })
 })
