@@ -30,6 +30,8 @@ export interface NodeInfo {
 export interface ClusterSet {
   kubeconfig: string
   dir: string
+  /** Names everything the run creates on the host: netns svcgw-<id>-a, bridge svgw<id>, cgroup /svcgw-<id>, … */
+  runId: string
   /** ctx-a, ctx-b, …: admin (system:masters) contexts. ctx-a-restricted, …: a user with no RBAC bindings. */
   contexts: string[]
   /** One node per cluster, in the order of contexts. */
@@ -248,6 +250,7 @@ export async function up(artifacts: Artifacts, options: UpOptions): Promise<Clus
     return {
       kubeconfig,
       dir,
+      runId: record.id,
       contexts: clusters.map((c) => `ctx-${c.name}`),
       nodes: clusters.map((c) => ({context: `ctx-${c.name}`, name: c.node.name, ip: c.node.ip})),
       execInNode: (context, argv) =>
@@ -280,7 +283,7 @@ if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).
   }
   const started = Date.now()
   const set = await up(built, {clusters: Number(arg('--clusters') ?? 2), dir: arg('--dir'), v: Number(arg('--v') ?? 0)})
-  process.stderr.write(`up: ${set.contexts.length} cluster(s) with nodes ready in ${((Date.now() - started) / 1000).toFixed(1)}s\n`)
+  process.stderr.write(`up: run ${set.runId}: ${set.contexts.length} cluster(s) with nodes ready in ${((Date.now() - started) / 1000).toFixed(1)}s\n`)
   process.stdout.write(`READY ${set.kubeconfig}\n`)
   const shutdown = async () => {
     const stopping = Date.now()

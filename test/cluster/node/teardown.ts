@@ -26,15 +26,27 @@ function mountsUnder(dir: string): string[] {
  */
 export async function teardown(record: RunRecord): Promise<void> {
   const n = names(record.id)
-  await killCgroupTree(n.cgroup)
+  const errors: string[] = []
+  // Each step is tried even when one before it failed: what it removes does not depend on it.
+  const step = async (what: () => unknown) => {
+    try {
+      await what()
+    } catch (error) {
+      errors.push((error as Error).message)
+    }
+  }
+  await step(() => killCgroupTree(n.cgroup))
   // None expected in the host's namespace; lazy: one still busy is detached now, freed when its last user goes.
-  const mounts = mountsUnder(record.dir)
-  if (mounts.length > 0) attempt('umount', ['--lazy', ...mounts])
-  await removeCgroupTree(n.cgroup)
-  removeNetwork(record)
-  const left = mountsUnder(record.dir)
-  // Never delete through a mount: a container's bind mount could reach any host directory.
-  if (left.length > 0) throw new Error(`mounts left under ${record.dir}: ${left.join(' ')}`)
-  rmSync(record.dir, {recursive: true, force: true})
+  await step(() => {
+    const mounts = mountsUnder(record.dir)
+    if (mounts.length > 0) attempt('umount', ['--lazy', ...mounts])
+    const left = mountsUnder(record.dir)
+    // Never delete through a mount: a container's bind mount could reach any host directory.
+    if (left.length > 0) throw new Error(`mounts left under ${record.dir}: ${left.join(' ')}`)
+    rmSync(record.dir, {recursive: true, force: true})
+  })
+  await step(() => removeCgroupTree(n.cgroup))
+  await step(() => removeNetwork(record))
+  if (errors.length > 0) throw new Error(`teardown of test run ${record.id}: ${errors.join('; ')}`)
   releaseRun(record)
 }
