@@ -3,16 +3,16 @@
 // 2. `server install` + 50 `expose` against `kubectl apply --server-side` of the same
 //    rendered objects, on the real test control plane.
 // Run: npx tsx bench/cli/run.ts [--rounds 10] [--exposes 50]
-import {execFileSync, spawnSync} from 'node:child_process'
+import {spawnSync} from 'node:child_process'
 import {fileURLToPath} from 'node:url'
 import yaml from 'js-yaml'
 
 import {interleaved} from './startup.js'
 import {timeOnce} from './startup.js'
+import {buildAll} from '../../test/cluster/builds.js'
 import {up} from '../../test/cluster/up.js'
 
 const BIN = fileURLToPath(new URL('../../bin/run.js', import.meta.url))
-const BUILD = fileURLToPath(new URL('../../test/cluster/build.sh', import.meta.url))
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(name)
   return i > 0 ? Number(process.argv[i + 1]) : fallback
@@ -33,8 +33,9 @@ console.log('| cold start (median of %d) | ms | × kubectl version --client |', 
 console.log('| --- | --- | --- |')
 for (const [name, ms] of Object.entries(startup)) console.log(`| ${name} | ${ms.toFixed(0)} | ${(ms / base).toFixed(2)} |`)
 
-const binary = execFileSync('bash', [BUILD], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit']}).trim()
-const set = await up(binary, {clusters: 2})
+const built = buildAll('inherit')
+if ('missing' in built) throw new Error(`the test clusters cannot run here: ${built.missing}`)
+const set = await up(built, {clusters: 2})
 try {
   const env = {...process.env, KUBECONFIG: set.kubeconfig, NO_COLOR: '1'}
   const run = (args: string[]) => {

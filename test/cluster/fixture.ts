@@ -1,30 +1,32 @@
-import {spawnSync} from 'node:child_process'
 import {randomBytes} from 'node:crypto'
-import {fileURLToPath} from 'node:url'
 import {CoreV1Api, KubeConfig} from '@kubernetes/client-node'
 
+import {buildAll} from './builds.js'
+import {nodePrerequisites} from './node/host.js'
 import {ClusterSet, up} from './up.js'
-
-const BUILD = fileURLToPath(new URL('build.sh', import.meta.url))
 
 let starting: Promise<ClusterSet | undefined> | undefined
 let skipReason: string | undefined
 
 async function start(): Promise<ClusterSet | undefined> {
-  const build = spawnSync('bash', [BUILD], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 45 * 60_000})
-  if (build.status !== 0) {
-    skipReason = `the test control plane could not be built (${build.status === 3 ? 'no Go toolchain' : build.stderr.trim().split('\n').slice(-3).join(' | ')})`
+  skipReason = nodePrerequisites()
+  if (skipReason) return undefined
+  // A cache hit when `npm test` ran test/build-all.sh before mocha.
+  const built = buildAll()
+  if ('missing' in built) {
+    skipReason = `the test clusters cannot be built here (${built.missing})`
     return undefined
   }
-  const set = await up(build.stdout.trim(), {clusters: 2, log: process.env.SVCGW_CP_LOG ? (l) => process.stderr.write(`${l}\n`) : undefined})
+  const set = await up(built, {clusters: 2, log: process.env.SVCGW_CP_LOG ? (l) => process.stderr.write(`${l}\n`) : undefined})
   process.env.KUBECONFIG = set.kubeconfig
   return set
 }
 
 /**
- * Two real clusters (ctx-a, ctx-b), started once per mocha run on first use
- * and stopped after the run. Undefined when they cannot be built here: the
- * caller skips, saying why.
+ * Two real clusters (ctx-a, ctx-b), each with a real node, started once per
+ * mocha run on first use and stopped after the run. Undefined when this
+ * machine cannot run them: the caller skips, saying why. A failure to start
+ * them on a machine that can rejects (the suite fails, it does not skip).
  */
 export async function clusters(): Promise<ClusterSet | undefined> {
   starting ??= start()
@@ -41,7 +43,7 @@ export function kubeConfig(set: ClusterSet, context: string): KubeConfig {
   return kc
 }
 
-/** A namespace of its own for a test; the returned function deletes it. */
+/** A namespace of its own for a test; the returned function deletes it (without waiting for its pods to go). */
 export async function freshNamespace(set: ClusterSet, context: string, prefix = 't'): Promise<{name: string; remove: () => Promise<void>}> {
   const core = kubeConfig(set, context).makeApiClient(CoreV1Api)
   const name = `${prefix}-${randomBytes(4).toString('hex')}`
@@ -51,7 +53,8 @@ export async function freshNamespace(set: ClusterSet, context: string, prefix = 
 
 export const mochaHooks = {
   async afterAll(this: Mocha.Context) {
-    this.timeout(30_000)
-    if (starting) await (await starting)?.stop()
+    this.timeout(60_000)
+    // A start that failed has cleaned up after itself already.
+    if (starting) await (await starting.catch(() => undefined))?.stop()
   },
 }

@@ -1,27 +1,59 @@
-import {ChildProcess, spawn} from 'node:child_process'
-import {generateKeyPairSync} from 'node:crypto'
-import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {execFileSync} from 'node:child_process'
+import {cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
 import {request} from 'node:https'
 import {createServer} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import yaml from 'js-yaml'
+import {KubeConfig} from '@kubernetes/client-node'
 
-import {createCA, issueClientCertificate, issueServerCertificate, KeyPair} from '../../src/pki/certificates.js'
+import {createCgroup} from './node/cgroups.js'
+import {importImages} from './node/containerd.js'
+import {nodePrerequisites} from './node/host.js'
+import {NodeLayout, nodeLayout} from './node/layout.js'
+import {createNetwork} from './node/network.js'
+import {joinNode, NodeBinaries, prepareNode, waitNode} from './node/node.js'
+import {names, newRun, nodeNetwork} from './node/runs.js'
+import {Supervisor} from './node/supervisor.js'
+import {teardown} from './node/teardown.js'
+import {reapDeadRuns, startWatchdog} from './node/watchdog.js'
+import {ClusterPki, clusterPki, componentKubeconfig, usersKubeconfig} from './pki.js'
+
+export interface NodeInfo {
+  /** The admin context of the node's cluster (ctx-a, ctx-b, …). */
+  context: string
+  /** The Node object's name. */
+  name: string
+  /** Its InternalIP: reachable from the host and from every other node and its pods. */
+  ip: string
+}
 
 export interface ClusterSet {
   kubeconfig: string
   dir: string
-  /** ctx-a, ctx-b, …: admin (system:masters) contexts. */
+  /** Names everything the run creates on the host: netns svcgw-<id>-a, bridge svgw<id>, cgroup /svcgw-<id>, … */
+  runId: string
+  /** ctx-a, ctx-b, …: admin (system:masters) contexts. ctx-a-restricted, …: a user with no RBAC bindings. */
   contexts: string[]
+  /** One node per cluster, in the order of contexts. */
+  nodes: NodeInfo[]
+  /** Runs argv in the network namespace of a cluster's node (as the node's processes see the network); returns stdout. */
+  execInNode(context: string, argv: string[]): string
+  /** The log so far of a component: containerd, kubelet, kube-proxy, coredns (node); apiserver, controller-manager, scheduler. */
+  nodeLog(context: string, component: string): string
+  /** Imports more docker-archives into every node's containerd. */
+  importImages(archives: string[]): Promise<void>
   stop(): Promise<void>
 }
+
+export type Artifacts = NodeBinaries
 
 export interface UpOptions {
   clusters: number
   dir?: string
-  /** Where child processes log (default: files in dir). */
+  /** Also pass every log line of every process here. */
   log?: (line: string) => void
+  /** Log verbosity of the Kubernetes components (default 0). */
+  v?: number
 }
 
 const CONTROLLERS = [
@@ -33,13 +65,16 @@ const CONTROLLERS = [
   'deployment-controller',
   'replicaset-controller',
   'endpointslice-controller',
+  // Removes the not-ready taint from a node once it is Ready.
+  'node-lifecycle-controller',
 ].join(',')
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer()
     server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
+    // The apiservers listen on every address (loopback for the tests, the bridge for the nodes).
+    server.listen(0, '0.0.0.0', () => {
       const {port} = server.address() as {port: number}
       server.close(() => resolve(port))
     })
@@ -47,55 +82,13 @@ function freePort(): Promise<number> {
 }
 
 const letter = (i: number) => String.fromCharCode(97 + i)
-
-interface ClusterPki {
-  ca: KeyPair
-  serving: KeyPair
-  admin: KeyPair
-  restricted: KeyPair
-}
-
-function clusterPki(): ClusterPki {
-  const ca = createCA({commonName: 'testcp-ca'})
-  return {
-    ca,
-    serving: issueServerCertificate(ca, {
-      commonName: 'kube-apiserver',
-      dnsNames: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc'],
-      ipAddresses: ['127.0.0.1', '10.96.0.1'],
-    }),
-    admin: issueClientCertificate(ca, {commonName: 'admin', organization: 'system:masters'}),
-    restricted: issueClientCertificate(ca, {commonName: 'svcgw-restricted'}),
-  }
-}
-
-function kubeconfigFor(clusters: Array<{name: string; port: number; pki: ClusterPki}>): string {
-  const b64 = (s: string) => Buffer.from(s).toString('base64')
-  return yaml.dump({
-    apiVersion: 'v1',
-    kind: 'Config',
-    clusters: clusters.map((c) => ({
-      name: `cluster-${c.name}`,
-      cluster: {server: `https://127.0.0.1:${c.port}`, 'certificate-authority-data': b64(c.pki.ca.cert)},
-    })),
-    users: clusters.flatMap((c) => [
-      {name: `admin-${c.name}`, user: {'client-certificate-data': b64(c.pki.admin.cert), 'client-key-data': b64(c.pki.admin.key)}},
-      {name: `restricted-${c.name}`, user: {'client-certificate-data': b64(c.pki.restricted.cert), 'client-key-data': b64(c.pki.restricted.key)}},
-    ]),
-    contexts: clusters.flatMap((c) => [
-      {name: `ctx-${c.name}`, context: {cluster: `cluster-${c.name}`, user: `admin-${c.name}`}},
-      {name: `ctx-${c.name}-restricted`, context: {cluster: `cluster-${c.name}`, user: `restricted-${c.name}`}},
-    ]),
-    'current-context': `ctx-${clusters[0].name}`,
-  })
-}
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** GET /readyz with the admin certificate until it answers 200. */
-async function waitReady(port: number, pki: ClusterPki, timeoutMs: number, exited: () => string | undefined): Promise<void> {
+async function waitReady(port: number, pki: ClusterPki, timeoutMs: number, supervisor: Supervisor): Promise<void> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
-    const why = exited()
-    if (why) throw new Error(why)
+    supervisor.check()
     const status = await new Promise<number>((resolve) => {
       const req = request(
         {host: '127.0.0.1', port, path: '/readyz', ca: pki.ca.cert, cert: pki.admin.cert, key: pki.admin.key, timeout: 2000},
@@ -110,88 +103,93 @@ async function waitReady(port: number, pki: ClusterPki, timeoutMs: number, exite
     })
     if (status === 200) return
     if (Date.now() > deadline) throw new Error(`kube-apiserver on port ${port} not ready after ${timeoutMs} ms`)
-    await new Promise((resolve) => setTimeout(resolve, 250))
+    await sleep(100)
   }
 }
 
+interface Cluster {
+  name: string
+  port: number
+  pki: ClusterPki
+  cdir: string
+  node: NodeLayout
+  admin: KubeConfig
+}
+
 /**
- * Starts N clusters on loopback: one etcd (a key prefix per cluster), and
- * per cluster a kube-apiserver and a kube-controller-manager, all child
- * processes of the given testcp binary. Resolves once every /readyz is 200.
+ * Starts N clusters, each a control plane on the host and a real node in a
+ * network namespace of its own (see node/network.ts): one etcd (a key prefix
+ * per cluster), per cluster a kube-apiserver, kube-controller-manager and
+ * kube-scheduler, and per node containerd (with the given images), kubelet,
+ * kube-proxy and CoreDNS. Resolves once every node is Ready, untainted and
+ * its DNS answers.
  */
-export async function up(binary: string, options: UpOptions): Promise<ClusterSet> {
+export async function up(artifacts: Artifacts, options: UpOptions): Promise<ClusterSet> {
+  const why = nodePrerequisites()
+  if (why) throw new Error(why)
+  await reapDeadRuns()
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'svcgw-cp-'))
   mkdirSync(dir, {recursive: true})
-  const children: ChildProcess[] = []
-  const failures: string[] = []
-  let stopping = false
-  const run = (name: string, args: string[]) => {
-    const child = spawn(binary, args, {stdio: ['ignore', 'pipe', 'pipe']})
-    const lines: string[] = []
-    const keep = (d: Buffer) => {
-      for (const line of d.toString().split('\n').filter(Boolean)) {
-        lines.push(line)
-        if (lines.length > 40) lines.shift()
-        options.log?.(`${name}: ${line}`)
-      }
-    }
-    child.stdout!.on('data', keep)
-    child.stderr!.on('data', keep)
-    child.on('exit', (code, signal) => {
-      if (!stopping) failures.push(`${name} exited (${code ?? signal}):\n${lines.slice(-15).join('\n')}`)
-    })
-    children.push(child)
-    return child
-  }
+  const v = options.v ?? 0
+  const letters = Array.from({length: options.clusters}, (_, i) => letter(i))
+  const record = newRun(dir, letters)
+  const watchdog = startWatchdog(record.id)
+  const n = names(record.id)
+  const net = nodeNetwork(record.subnet)
+  const supervisor = new Supervisor(join(dir, 'logs'), () => createCgroup(`${n.cgroup}/procs`), options.log)
+  // A parent that exits (even by an uncaught error) takes its children along; the watchdog cleans up the rest.
+  const onExit = () => supervisor.killAll()
+  process.once('exit', onExit)
+  let stopped = false
   const stop = async () => {
-    stopping = true
-    await Promise.all(
-      children.reverse().map(
-        (c) =>
-          new Promise<void>((resolve) => {
-            if (c.exitCode !== null || c.signalCode !== null) return resolve()
-            c.once('exit', () => resolve())
-            c.kill('SIGTERM')
-            setTimeout(() => c.kill('SIGKILL'), 5000).unref()
-          }),
-      ),
-    )
-    rmSync(dir, {recursive: true, force: true})
+    if (stopped) return
+    stopped = true
+    supervisor.stop()
+    const keep = process.env.SVCGW_KEEP_LOGS
+    if (keep) cpSync(join(dir, 'logs'), join(keep, `run-${record.id}`), {recursive: true})
+    await teardown(record)
+    await supervisor.closeLogs()
+    watchdog.release()
+    process.removeListener('exit', onExit)
   }
-  // A parent that exits (even by an uncaught error) takes its control planes with it.
-  process.once('exit', () => {
-    for (const c of children) c.kill('SIGKILL')
-  })
   try {
+    const layouts = letters.map((_, i) => nodeLayout(record, i))
+    for (const node of layouts) createCgroup(node.cgroupRoot)
+    createNetwork(record)
+    // containerd and the image imports need no apiserver: they run meanwhile.
+    const prepared = Promise.all(layouts.map((node) => prepareNode(supervisor, node, artifacts.images)))
+    prepared.catch(() => undefined)
+
     const [clientPort, peerPort] = [await freePort(), await freePort()]
-    const etcd = run('etcd', ['etcd', '--data-dir', join(dir, 'etcd'), '--client-port', String(clientPort), '--peer-port', String(peerPort)])
+    const etcd = supervisor.start('etcd', artifacts.testcp, ['etcd', '--data-dir', join(dir, 'etcd'), '--client-port', String(clientPort), '--peer-port', String(peerPort)])
     await new Promise<void>((resolve, reject) => {
       etcd.stdout!.on('data', (d: Buffer) => d.toString().includes('etcd ready') && resolve())
-      etcd.once('exit', () => reject(new Error(failures.join('\n') || 'etcd exited')))
+      etcd.once('exit', () => reject(new Error(supervisor.failures.join('\n') || 'etcd exited')))
     })
-    const clusters = []
-    for (let i = 0; i < options.clusters; i++) {
-      const name = letter(i)
+    const clusters: Cluster[] = []
+    for (const [i, name] of letters.entries()) {
       const cdir = join(dir, `cluster-${name}`)
       mkdirSync(cdir, {recursive: true})
-      const pki = clusterPki()
-      const sa = generateKeyPairSync('rsa', {modulusLength: 2048})
+      const node = layouts[i]
+      const pki = clusterPki(node.name, [net.bridgeIP])
       const files: Record<string, string> = {
         'ca.crt': pki.ca.cert,
         'serving.crt': pki.serving.cert,
         'serving.key': pki.serving.key,
-        'sa.key': sa.privateKey.export({type: 'pkcs8', format: 'pem'}).toString(),
-        'sa.pub': sa.publicKey.export({type: 'spki', format: 'pem'}).toString(),
+        'sa.key': pki.serviceAccount.key,
+        'sa.pub': pki.serviceAccount.pub,
       }
       for (const [file, content] of Object.entries(files)) writeFileSync(join(cdir, file), content, {mode: 0o600})
       const port = await freePort()
-      writeFileSync(join(cdir, 'kubeconfig'), kubeconfigFor([{name, port, pki}]), {mode: 0o600})
-      run(`apiserver-${name}`, [
+      writeFileSync(join(cdir, 'kubeconfig'), usersKubeconfig([{name, port, pki}]), {mode: 0o600})
+      writeFileSync(join(cdir, 'scheduler.kubeconfig'), componentKubeconfig(`https://127.0.0.1:${port}`, pki.ca, pki.scheduler), {mode: 0o600})
+      supervisor.start(`apiserver-${name}`, artifacts.testcp, [
         'kube-apiserver',
         `--etcd-servers=http://127.0.0.1:${clientPort}`,
         `--etcd-prefix=/cluster-${name}`,
-        '--bind-address=127.0.0.1',
-        '--advertise-address=127.0.0.1',
+        // Loopback for the tests and kubectl, the node bridge for kubelets, kube-proxies and pods.
+        '--bind-address=0.0.0.0',
+        `--advertise-address=${net.bridgeIP}`,
         `--secure-port=${port}`,
         `--cert-dir=${cdir}`,
         `--tls-cert-file=${join(cdir, 'serving.crt')}`,
@@ -201,30 +199,69 @@ export async function up(binary: string, options: UpOptions): Promise<ClusterSet
         `--service-account-key-file=${join(cdir, 'sa.pub')}`,
         `--service-account-signing-key-file=${join(cdir, 'sa.key')}`,
         '--service-cluster-ip-range=10.96.0.0/16',
-        '--authorization-mode=RBAC',
+        '--authorization-mode=Node,RBAC',
+        '--enable-admission-plugins=NodeRestriction',
+        // exec and logs reach the kubelet at the node's address, not its (unresolvable) name.
+        '--kubelet-preferred-address-types=InternalIP',
         '--allow-privileged=true',
         '--enable-priority-and-fairness=false',
-        '--v=0',
+        `--v=${v}`,
       ])
-      clusters.push({name, port, pki, cdir, sa: join(cdir, 'sa.key')})
+      const admin = new KubeConfig()
+      admin.loadFromFile(join(cdir, 'kubeconfig'))
+      clusters.push({name, port, pki, cdir, node, admin})
     }
+    await Promise.all(clusters.map((c) => waitReady(c.port, c.pki, 90_000, supervisor)))
     for (const c of clusters) {
-      await waitReady(c.port, c.pki, 90_000, () => failures[0])
-      run(`controller-manager-${c.name}`, [
+      supervisor.start(`controller-manager-${c.name}`, artifacts.testcp, [
         'kube-controller-manager',
         `--kubeconfig=${join(c.cdir, 'kubeconfig')}`,
         `--controllers=${CONTROLLERS}`,
-        `--service-account-private-key-file=${c.sa}`,
+        `--service-account-private-key-file=${join(c.cdir, 'sa.key')}`,
         `--root-ca-file=${join(c.cdir, 'ca.crt')}`,
         '--leader-elect=false',
         '--secure-port=0',
         '--concurrent-deployment-syncs=5',
-        '--v=0',
+        `--v=${v}`,
+      ])
+      supervisor.start(`scheduler-${c.name}`, artifacts.testcp, [
+        'kube-scheduler',
+        `--kubeconfig=${join(c.cdir, 'scheduler.kubeconfig')}`,
+        '--leader-elect=false',
+        '--secure-port=0',
+        `--v=${v}`,
       ])
     }
+    const mountns = await prepared
+    await Promise.all(
+      clusters.map(async (c, i) => {
+        await joinNode(supervisor, artifacts, c.node, mountns[i], {server: `https://${net.bridgeIP}:${c.port}`, pki: c.pki, admin: c.admin}, v)
+        await waitNode(supervisor, c.node, c.admin, 60_000)
+      }),
+    )
+
     const kubeconfig = join(dir, 'kubeconfig')
-    writeFileSync(kubeconfig, kubeconfigFor(clusters), {mode: 0o600})
-    return {kubeconfig, dir, contexts: clusters.map((c) => `ctx-${c.name}`), stop}
+    writeFileSync(kubeconfig, usersKubeconfig(clusters), {mode: 0o600})
+    const byContext = (context: string) => {
+      const c = clusters.find((x) => `ctx-${x.name}` === context)
+      if (!c) throw new Error(`no cluster with context ${context} (have ${clusters.map((x) => `ctx-${x.name}`).join(', ')})`)
+      return c
+    }
+    return {
+      kubeconfig,
+      dir,
+      runId: record.id,
+      contexts: clusters.map((c) => `ctx-${c.name}`),
+      nodes: clusters.map((c) => ({context: `ctx-${c.name}`, name: c.node.name, ip: c.node.ip})),
+      execInNode: (context, argv) =>
+        execFileSync('nsenter', [`--net=/run/netns/${byContext(context).node.netns}`, '--', ...argv], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe']}),
+      nodeLog: (context, component) => {
+        const file = supervisor.logFile(`${component}-${byContext(context).name}`)
+        return existsSync(file) ? readFileSync(file, 'utf8') : ''
+      },
+      importImages: (archives) => Promise.all(layouts.map((node) => importImages(node, archives))).then(() => undefined),
+      stop,
+    }
   } catch (error) {
     await stop()
     throw error
@@ -234,16 +271,24 @@ export async function up(binary: string, options: UpOptions): Promise<ClusterSet
 // As a command: `tsx test/cluster/up.ts --clusters 2 [--dir DIR]` prints `READY <kubeconfig>`
 // and runs until interrupted or until its standard input closes.
 if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
-  const {execFileSync} = await import('node:child_process')
+  const {buildAll} = await import('./builds.js')
   const arg = (name: string) => {
     const i = process.argv.indexOf(name)
     return i > 0 ? process.argv[i + 1] : undefined
   }
-  const binary = execFileSync('bash', [new URL('build.sh', import.meta.url).pathname], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit']}).trim()
-  const set = await up(binary, {clusters: Number(arg('--clusters') ?? 2), dir: arg('--dir')})
+  const built = buildAll('inherit')
+  if ('missing' in built) {
+    process.stderr.write(`up: ${built.missing}\n`)
+    process.exit(3)
+  }
+  const started = Date.now()
+  const set = await up(built, {clusters: Number(arg('--clusters') ?? 2), dir: arg('--dir'), v: Number(arg('--v') ?? 0)})
+  process.stderr.write(`up: run ${set.runId}: ${set.contexts.length} cluster(s) with nodes ready in ${((Date.now() - started) / 1000).toFixed(1)}s\n`)
   process.stdout.write(`READY ${set.kubeconfig}\n`)
   const shutdown = async () => {
+    const stopping = Date.now()
     await set.stop()
+    process.stderr.write(`up: stopped in ${((Date.now() - stopping) / 1000).toFixed(1)}s\n`)
     process.exit(0)
   }
   process.on('SIGINT', shutdown)
