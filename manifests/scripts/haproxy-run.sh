@@ -22,7 +22,8 @@
 # reload. The pod's terminationGracePeriodSeconds leaves room for it.
 set -u
 ROOT="${SVCGW_ROOT:-/etc/svcgw}"
-INTERVAL="${SVCGW_WATCH_INTERVAL:-2}"
+# Polled every second: an md5sum of one small file, and a second off every change that waits for it.
+INTERVAL="${SVCGW_WATCH_INTERVAL:-1}"
 DRAIN="${SVCGW_DRAIN_SECONDS:-10}"
 STATS='http://127.0.0.1:8404/stats'
 cd "$ROOT" || exit 1

@@ -24,8 +24,10 @@ mgmt() {
       _i=$((_i + 1))
     done
     echo quit
-  } 2>/dev/null | nc 127.0.0.1 "$SVCGW_MGMT_PORT" 2>/dev/null | tr -d '\r' >"$_out"
-  _answer=$(cat "$_out")
+  } 2>/dev/null | nc 127.0.0.1 "$SVCGW_MGMT_PORT" >"$_out" 2>/dev/null
+  # nc writes straight to the file, which the loop above reads while the answer comes in; a
+  # filter in between (tr) would hold it in its buffer until nc ends, 3 s later.
+  _answer=$(tr -d '\r' <"$_out")
   rm -f "$_out"
   case "$_answer" in
     *'SUCCESS: password is correct'*) ;;

@@ -76,6 +76,9 @@ function withConfigId(render: (statsRules: string[]) => string): string {
  */
 export const TUNNELS_BACKEND = 'tunnels'
 
+/** The placeholder in the tunnels backend; not a client (client names are DNS labels, no underscore). */
+export const UNUSED_SERVER = 'no_client'
+
 /**
  * Section names per exposed service. A frontend and a backend may not share a
  * name from HAProxy 3.3 on (3.0 to 3.2 warn), so each kind has its prefix;
@@ -118,13 +121,21 @@ const proxySections = (service: ExposedService, backend: string[]): string[] => 
 export function renderServerHaproxy(registry: Registry, options: ServerProxyOptions = {}): string {
   const c = {...DEFAULT_CHECKS, ...options.checks}
   const checkTimers = `inter ${c.interMs} fastinter ${Math.max(100, Math.floor(c.interMs / 2))} fall ${c.fall} rise 1`
+  // A client whose certificate is revoked gets no more traffic: the server stops routing to it
+  // (old workers finish what is open) before its session is cut, so no request breaks.
+  const revoked = new Set(registry.revoked.map((r) => r.serial))
+  const routable = registry.clients.filter((client) => !revoked.has(client.serial))
   const sections = registry.services.flatMap((service) => {
-    const serving = registry.clients.filter((client) => servedBy(service, client.name))
+    const serving = routable.filter((client) => servedBy(service, client.name))
     return proxySections(service, [
       `  balance ${options.balance ?? 'roundrobin'}`,
-      // A refused connection to one client is retried on another.
-      '  option redispatch',
+      // A refused connection to one client (its proxy draining, its tunnel gone) is retried at
+      // once on another: redispatch on every retry, not only the last.
+      '  option redispatch 1',
       '  retries 2',
+      // A hop across the tunnel connects in milliseconds: a client that does not answer within
+      // a second is not there (a server starts UP until its first check says otherwise).
+      '  timeout connect 1s',
       `  option httpchk GET ${healthPathOf(service)}`,
       `  default-server check port ${HEALTH_PORT} ${checkTimers} on-marked-down shutdown-sessions init-addr none`,
       ...serving.map((client) => `  server ${client.name} ${client.tunnelIP}:${service.internalPort}`),
@@ -134,6 +145,9 @@ export function renderServerHaproxy(registry: Registry, options: ServerProxyOpti
     `backend ${TUNNELS_BACKEND}`,
     `  default-server check ${checkTimers} init-addr none`,
     ...registry.clients.map((client) => `  server ${client.name} ${client.tunnelIP}:${HEALTH_PORT}`),
+    // Never used (nothing routes here): it keeps HAProxy from logging "backend 'tunnels' has no
+    // server available!" as an ALERT whenever no client is connected, e.g. before the first one.
+    `  server ${UNUSED_SERVER} 127.0.0.1:9 backup no-check`,
     '',
   ]
   return withConfigId((statsRules) => lines(header(statsRules), sections, tunnels))

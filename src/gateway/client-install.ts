@@ -21,7 +21,7 @@ import {openProviders, Provider, ProviderFlags} from './providers.js'
 import {certificateRecord} from './server-install.js'
 import {revokeUnused} from './certs/revoke.js'
 import {issueClientCert} from './secrets.js'
-import {LiveOptions, makeLive, serverProxy, syncServerConfig} from './sync.js'
+import {LiveOptions, makeLive, serverLive, serverProxy, syncServerConfig} from './sync.js'
 
 type State = {registry: Registry; settings: ServerSettings}
 
@@ -126,8 +126,8 @@ async function installOne(home: Home, secrets: ServerSecrets, provider: Provider
         certificate,
       }),
     )
-    const proxyId = await syncServerConfig(home, stored, reporter)
-    await makeLive([{target: serverProxy(home), proxyId}], live, reporter)
+    await syncServerConfig(home, stored, reporter)
+    await makeLive([serverLive(home)], live, reporter)
     if (!previous && options.wait) {
       // A client that dials before the server pod sees its client-config-dir entry is refused (AUTH_FAILED).
       await confirmServerFiles(serverProxy(home), {present: [`${dirs.ccd}/${provider.clientName}`]}, deadline)
@@ -144,7 +144,8 @@ async function installOne(home: Home, secrets: ServerSecrets, provider: Provider
   if (certificate.fresh && previous) {
     const {stored, result} = await home.store.update((reg) => replaceCertificate(reg, provider.clientName, certificate))
     revokedSerial = result.revoked
-    await makeLive([{target: serverProxy(home), proxyId: await syncServerConfig(home, stored, reporter)}], live, reporter)
+    await syncServerConfig(home, stored, reporter)
+    await makeLive([serverLive(home)], live, reporter)
     if (revokedSerial && options.wait) await confirmServerFiles(serverProxy(home), {present: [`${dirs.crl}/${serialToDecimal(revokedSerial)}`]}, deadline)
   }
   const record = (await home.store.load()).registry.clients.find((c) => c.name === provider.clientName)

@@ -83,7 +83,7 @@ export async function unexposeServices(home: Home, serviceNames: string[], live:
   const {registry} = await home.store.load()
   removeServices(structuredClone(registry), serviceNames)
   const {stored, result} = await home.store.update((reg) => removeServices(reg, serviceNames))
-  await publish(home, stored, servingAny(reachableProviders(home, registry, reporter), result), live, reporter)
+  await publish(home, stored, servingAny(reachableProviders(home, registry, reporter), result), live, reporter, 'server-first')
   return {services: result, summary: result.map((s) => `unexposed ${s.name}`).join('\n')}
 }
 

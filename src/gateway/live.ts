@@ -60,11 +60,11 @@ export interface ProxyTarget {
 }
 
 /**
- * Waits until every running pod's HAProxy answers with the config ID it
- * was given, i.e. runs that config. Read through port-forward to the stats
+ * Waits until every running pod's HAProxy answers the config ID expected
+ * now, i.e. runs the latest config. Read through port-forward to the stats
  * port on the pod's loopback: no exec, so no access to the pod's files.
  */
-export async function confirmProxyConfig(target: ProxyTarget, configId: string, deadline: number, reporter: Reporter): Promise<void> {
+export async function confirmProxyConfig(target: ProxyTarget, expectedId: () => Promise<string | undefined>, deadline: number, reporter: Reporter): Promise<void> {
   if (target.cluster.dryRun) return
   const {cluster, namespace, selector} = target
   const pods = (await listPods(cluster, namespace, selector)).filter((p) => p.status?.phase === 'Running')
@@ -75,8 +75,8 @@ export async function confirmProxyConfig(target: ProxyTarget, configId: string, 
   await until(
     deadline,
     async () => {
-      const ids = await Promise.all(pods.map((p) => podHttpGet(cluster, namespace, p.metadata.name, STATS_PORT, CONFIG_ID_PATH, 5000)))
-      return ids.every((id) => id.trim() === configId)
+      const [want, ...ids] = await Promise.all([expectedId(), ...pods.map((p) => podHttpGet(cluster, namespace, p.metadata.name, STATS_PORT, CONFIG_ID_PATH, 5000))])
+      return want !== undefined && ids.every((id) => id.trim() === want)
     },
     (last) =>
       timeoutError(

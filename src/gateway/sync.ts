@@ -66,15 +66,11 @@ export function clientTarget(registry: Registry, clientName: string, namespace: 
  * Services) for the latest registry; Services no longer exposed are
  * deleted. No Secret is read or written. Returns the proxy's config ID.
  */
-export async function syncServerConfig(home: Home, state: State, reporter: Reporter): Promise<string | undefined> {
-  let proxyId: string | undefined
+export async function syncServerConfig(home: Home, state: State, reporter: Reporter): Promise<void> {
   await applyUntilCurrent(home, state, async ({registry, settings}) => {
-    const objects = serverConfig(registry, settings, home.namespace)
-    await applyAll(home.cluster, objects, reporter)
+    await applyAll(home.cluster, serverConfig(registry, settings, home.namespace), reporter)
     await pruneExposedServices(home, new Set(registry.services.map((s) => s.name)))
-    proxyId = proxyConfigIdOf(objects.find((o) => o.metadata.name === names.serverHaproxy)!)
   })
-  return proxyId
 }
 
 /** Deletes consumer Services of services no longer exposed; apply alone never removes anything. */
@@ -83,17 +79,40 @@ async function pruneExposedServices(home: Home, keep: Set<string>): Promise<void
   for (const service of listed.filter((s) => !keep.has(s.metadata.name))) await home.cluster.remove(refOf(service))
 }
 
-/** Pushes the latest proxy config to one client, which reloads it in place. Returns its config ID. */
-export async function syncClientConfig(home: Home, provider: Provider, state: State, reporter: Reporter): Promise<string | undefined> {
-  let proxyId: string | undefined
+/** Pushes the latest proxy config to one client, which reloads it in place. */
+export async function syncClientConfig(home: Home, provider: Provider, state: State, reporter: Reporter): Promise<void> {
   await applyUntilCurrent(home, state, async ({registry, settings}) => {
-    const object = clientConfig(registry, settings, clientTarget(registry, provider.clientName, provider.namespace, settings))
-    await provider.cluster.apply(object)
-    proxyId = proxyConfigIdOf(object)
+    await provider.cluster.apply(clientConfig(registry, settings, clientTarget(registry, provider.clientName, provider.namespace, settings)))
   })
   reporter.step(`${provider.cluster.dryRun ? 'would update' : 'updated'} the proxy config of client ${provider.clientName} in ${provider.cluster.context}`)
-  return proxyId
 }
+
+/**
+ * A proxy to confirm, and the config ID it should answer: that of the
+ * config rendered from the registry as it is at each look, since a
+ * concurrent command may have moved it on (it includes this command's
+ * change unless someone removed it since).
+ */
+export interface LiveTarget {
+  target: ProxyTarget
+  expectedId: () => Promise<string | undefined>
+}
+
+export const serverLive = (home: Home): LiveTarget => ({
+  target: serverProxy(home),
+  expectedId: async () => {
+    const {registry, settings} = await home.store.load()
+    return proxyConfigIdOf(serverConfig(registry, settings, home.namespace).find((o) => o.metadata.name === names.serverHaproxy)!)
+  },
+})
+
+export const clientLive = (home: Home, provider: Provider): LiveTarget => ({
+  target: clientProxy(provider),
+  expectedId: async () => {
+    const {registry, settings} = await home.store.load()
+    return proxyConfigIdOf(clientConfig(registry, settings, clientTarget(registry, provider.clientName, provider.namespace, settings)))
+  },
+})
 
 export interface LiveOptions {
   /** Confirm that the pods run the change before returning (--wait). */
@@ -107,24 +126,37 @@ export interface LiveOptions {
  * refresh the mounted ConfigMaps and, with --wait, confirms each proxy
  * runs the config with the ID it was given.
  */
-export async function makeLive(targets: Array<{target: ProxyTarget; proxyId?: string}>, live: LiveOptions, reporter: Reporter): Promise<void> {
+export async function makeLive(targets: LiveTarget[], live: LiveOptions, reporter: Reporter): Promise<void> {
   await Promise.all(targets.map(({target}) => nudgePods(target.cluster, target.namespace, target.selector)))
   if (!live.wait) return
-  await Promise.all(targets.filter((t) => t.proxyId).map(({target, proxyId}) => confirmProxyConfig(target, proxyId!, live.deadline, reporter)))
+  await Promise.all(targets.map(({target, expectedId}) => confirmProxyConfig(target, expectedId, live.deadline, reporter)))
 }
+
+/** Which side takes a change first, so the server never routes to a client that does not serve it. */
+export type Order = 'clients-first' | 'server-first'
 
 /**
  * Server config and every given provider's proxy config for the latest
- * registry, applied side by side and then made live.
+ * registry, made live in an order: a service added reaches the clients
+ * before the server routes to them (`clients-first`); a service or client
+ * removed leaves the server first (`server-first`). Otherwise the server's
+ * checks would find a client not serving it yet and take it out, an alert
+ * in the logs and a gap for nothing.
  */
-export async function publish(home: Home, state: State, providers: Provider[], live: LiveOptions, reporter: Reporter): Promise<void> {
-  const [serverId, ...clientIds] = await Promise.all([
-    syncServerConfig(home, state, reporter),
-    ...providers.map((provider) => syncClientConfig(home, provider, state, reporter)),
-  ])
-  await makeLive(
-    [{target: serverProxy(home), proxyId: serverId}, ...providers.map((p, i) => ({target: clientProxy(p), proxyId: clientIds[i]}))],
-    live,
-    reporter,
-  )
+export async function publish(home: Home, state: State, providers: Provider[], live: LiveOptions, reporter: Reporter, order: Order = 'clients-first'): Promise<void> {
+  const server = async () => {
+    await syncServerConfig(home, state, reporter)
+    await makeLive([serverLive(home)], live, reporter)
+  }
+  const clients = async () => {
+    await Promise.all(providers.map((provider) => syncClientConfig(home, provider, state, reporter)))
+    await makeLive(providers.map((p) => clientLive(home, p)), live, reporter)
+  }
+  if (order === 'clients-first') {
+    await clients()
+    await server()
+  } else {
+    await server()
+    await clients()
+  }
 }

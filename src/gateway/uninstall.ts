@@ -5,7 +5,7 @@ import {removeLabelled} from './cleanup.js'
 import {Home} from './home.js'
 import {releaseNamespace} from './namespaces.js'
 import {providerOf} from './providers.js'
-import {LiveOptions, makeLive, serverProxy, syncServerConfig} from './sync.js'
+import {LiveOptions, makeLive, serverLive, syncServerConfig} from './sync.js'
 import {notFoundError} from '../errors.js'
 
 export interface UninstallResult {
@@ -71,7 +71,8 @@ export async function uninstallClients(home: Home, contexts: string[], options: 
     if (released.keptFor) reporter.warn(`kept namespace ${provider.namespace} in ${context}: it holds objects that are not ours (${released.keptFor.join(', ')})`)
     results.push({name: client.name, context, removed, namespaceRemoved: released.removed, namespaceRestored: released.restored})
     const {stored} = await home.store.update((reg) => forgetClient(reg, client.name))
-    await makeLive([{target: serverProxy(home), proxyId: await syncServerConfig(home, stored, reporter)}], options, reporter)
+    await syncServerConfig(home, stored, reporter)
+    await makeLive([serverLive(home)], options, reporter)
   }
   const verb = home.cluster.dryRun ? 'would remove' : 'removed'
   return {

@@ -1,4 +1,4 @@
-import {BACKEND_PREFIX, TUNNELS_BACKEND} from '../dataplane/haproxy.js'
+import {BACKEND_PREFIX, TUNNELS_BACKEND, UNUSED_SERVER} from '../dataplane/haproxy.js'
 
 export interface HaproxyStatRow {
   pxname: string
@@ -75,7 +75,7 @@ export interface TunnelHealth {
 export function tunnelHealth(rows: HaproxyStatRow[], sectionPrefix = BACKEND_PREFIX): Record<string, TunnelHealth> {
   const result: Record<string, TunnelHealth> = {}
   for (const row of rows) {
-    if (row.pxname !== TUNNELS_BACKEND || row.svname === 'FRONTEND' || row.svname === 'BACKEND') continue
+    if (row.pxname !== TUNNELS_BACKEND || ['FRONTEND', 'BACKEND', UNUSED_SERVER].includes(row.svname)) continue
     result[row.svname] = {
       up: row.status.split(' ')[0] === 'UP',
       ...(row.lastchg === undefined ? {} : {forSeconds: row.lastchg}),

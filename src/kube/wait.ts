@@ -17,6 +17,9 @@ export function rolloutDone(d: Deployment): boolean {
   )
 }
 
+/** Keeps a line readable: a pull error's message runs to hundreds of characters. */
+const clip = (text: string, max = 120): string => (text.length > max ? `${text.slice(0, max - 1)}…` : text)
+
 /** Why the pods are not there yet, in a few words, when a pod or its ReplicaSet says so. */
 export function waitingReason(pods: Pod[], replicaSets: ReplicaSet[]): string | undefined {
   const refused = replicaSets.flatMap((rs) => rs.status?.conditions ?? []).find((c) => c.type === 'ReplicaFailure' && c.status === 'True')
@@ -25,7 +28,7 @@ export function waitingReason(pods: Pod[], replicaSets: ReplicaSet[]): string | 
     for (const c of pod.status?.containerStatuses ?? []) {
       const waiting = c.state?.waiting
       if (waiting?.reason && waiting.reason !== 'ContainerCreating' && waiting.reason !== 'PodInitializing') {
-        return `container ${c.name} of ${pod.metadata.name}: ${waiting.reason}${waiting.message ? ` (${waiting.message.split('\n')[0]})` : ''}`
+        return `container ${c.name} of ${pod.metadata.name}: ${waiting.reason}${waiting.message ? ` (${clip(waiting.message.split('\n')[0])})` : ''}`
       }
     }
   }

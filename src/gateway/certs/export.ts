@@ -10,7 +10,7 @@ import {requireServerSecrets} from '../key-material.js'
 import {writePrivateFile} from '../private-file.js'
 import {certificateRecord} from '../server-install.js'
 import {issueClientCert} from '../secrets.js'
-import {clientTarget, LiveOptions, makeLive, serverProxy, syncServerConfig} from '../sync.js'
+import {clientTarget, LiveOptions, makeLive, serverLive, syncServerConfig} from '../sync.js'
 
 export type ExportMode = 'new' | 'config-only' | 'reissue'
 
@@ -78,7 +78,10 @@ export async function exportClient(home: Home, request: ExportRequest, live: Liv
       return mode === 'reissue' ? supersedeCertificate(reg, request.client, certificate).serial : undefined
     })
     supersededSerial = result
-    if (mode === 'new') await makeLive([{target: serverProxy(home), proxyId: await syncServerConfig(home, stored, reporter)}], live, reporter)
+    if (mode === 'new') {
+      await syncServerConfig(home, stored, reporter)
+      await makeLive([serverLive(home)], live, reporter)
+    }
     objects = renderClient(
       stored.registry,
       {caCert: secrets.ca.cert, client: {cert: issued.cert, key: issued.key}, tlsCrypt: secrets.tlsCrypt},

@@ -7,7 +7,7 @@ import {Registry, RegisteredClient} from '../../registry/types.js'
 import {Reporter} from '../../ui/reporter.js'
 import {Home} from '../home.js'
 import {confirmServerFiles} from '../live.js'
-import {LiveOptions, makeLive, serverProxy, syncServerConfig} from '../sync.js'
+import {LiveOptions, makeLive, serverLive, serverProxy, syncServerConfig} from '../sync.js'
 
 /** The registered client named, or the one installed through a context. */
 export function clientBySelector(registry: Registry, selector: {client?: string; context?: string}): RegisteredClient {
@@ -48,7 +48,8 @@ export async function revokeClient(home: Home, selector: {client: string; supers
   const {stored, result: serials} = await home.store.update((reg) =>
     selector.superseded ? revokeSuperseded(reg, client.name) : (revokeSerial(reg, client.serial, client.name), [client.serial]),
   )
-  await makeLive([{target: serverProxy(home), proxyId: await syncServerConfig(home, stored, reporter)}], live, reporter)
+  await syncServerConfig(home, stored, reporter)
+  await makeLive([serverLive(home)], live, reporter)
   let disconnected = false
   if (live.wait) {
     const pod = await confirmServerFiles(serverProxy(home), {present: serials.map((s) => `${dirs.crl}/${serialToDecimal(s)}`)}, live.deadline)

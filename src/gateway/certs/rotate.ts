@@ -13,7 +13,7 @@ import {confirmServerFiles} from '../live.js'
 import {providerOf} from '../providers.js'
 import {certificateRecord} from '../server-install.js'
 import {issueClientCert, issueServerCert} from '../secrets.js'
-import {clientTarget, LiveOptions, makeLive, serverProxy, syncServerConfig} from '../sync.js'
+import {clientTarget, LiveOptions, makeLive, serverLive, serverProxy, syncServerConfig} from '../sync.js'
 import {clientBySelector, revokeUnused} from './revoke.js'
 
 export interface RotateResult {
@@ -66,7 +66,8 @@ export async function rotateClient(home: Home, selector: {client?: string; conte
     reporter.warn(`not waiting for the reconnect (--no-wait): serial ${client.serial} stays valid; revoke it with "kubectl svcgw certs revoke --client ${client.name} --superseded" once the client runs the new one`)
   } else {
     const {stored} = await home.store.update((reg) => replaceCertificate(reg, client.name, next))
-    await makeLive([{target: serverProxy(home), proxyId: await syncServerConfig(home, stored, reporter)}], options, reporter)
+    await syncServerConfig(home, stored, reporter)
+    await makeLive([serverLive(home)], options, reporter)
     await confirmServerFiles(serverProxy(home), {present: [`${dirs.crl}/${serialToDecimal(client.serial)}`]}, options.deadline)
   }
   const verb = home.cluster.dryRun ? 'would rotate' : 'rotated'

@@ -6,8 +6,7 @@ import yaml from 'js-yaml'
 
 import {clusters} from '../fixture.js'
 import {assertOneLineError} from '../../unit/cli/run-cli.js'
-import {FakeKubelet} from './fake-kubelet.js'
-import {Env, expectOk, kubeConfigFor, kubectl, kubectlJson, svcgw, uniqueName} from './harness.js'
+import {Env, expectOk, kubectl, kubectlJson, svcgw, uniqueName} from './harness.js'
 
 /** The test kubeconfig plus a context whose cluster is a closed loopback port. */
 function withDeadContext(kubeconfig: string): string {
@@ -23,36 +22,28 @@ function withDeadContext(kubeconfig: string): string {
   return path
 }
 
-describe('gateway failures leave nothing half-applied (real kube-apiservers)', function () {
+describe('gateway failures leave nothing half-applied (real clusters and nodes)', function () {
   this.timeout(120_000)
   let env: Env
-  let kubelet: FakeKubelet
   const serverNs = uniqueName('gwf')
 
   before(async function () {
     const started = await clusters()
     if (!started) this.skip()
     env = {kubeconfig: withDeadContext(started.kubeconfig)}
-    kubelet = new FakeKubelet(kubeConfigFor(env, 'ctx-a'))
-    kubelet.serve(serverNs)
-    kubelet.start()
   })
 
   after(() => {
-    kubelet?.stop()
     try {
       kubectl(env, ['--context', 'ctx-a', 'delete', 'namespace', serverNs, '--wait=false', '--ignore-not-found'])
     } catch {}
   })
 
-  it('a server that never becomes ready times out (exit 7) and is rolled back entirely', async () => {
-    const ns = uniqueName('gwt') // no fake kubelet here: the pod stays Pending
-    const result = await svcgw(env, ['server', 'install', '--context', 'ctx-a', '-n', ns, '--address', '192.0.2.1', '--timeout', '3s'])
-    assertOneLineError(
-      {...result, stderr: result.stderr.split('\n').filter((l) => l.startsWith('error:')).join('\n')},
-      7,
-      /did not become available in time: check "kubectl --context ctx-a -n gwt-[0-9a-f]+ describe deployment svcgw-server"/,
-    )
+  it('a server whose image cannot start times out (exit 7) saying why, and is rolled back entirely', async () => {
+    // Nothing can be pulled on the test nodes: the pod waits in ErrImagePull/ImagePullBackOff, as with a typo in --openvpn-image.
+    const ns = uniqueName('gwt')
+    const result = await svcgw(env, ['server', 'install', '--context', 'ctx-a', '-n', ns, '--service-type', 'NodePort', '--openvpn-image', 'svcgw.test/no-such-image:1', '--timeout', '20s'])
+    assertOneLineError(result, 7, /did not become available in time \(container openvpn of svcgw-server-[a-z0-9-]+: (ErrImagePull|ImagePullBackOff) \(.{1,120}\)\): check "kubectl --context ctx-a -n gwt-[0-9a-f]+ describe deployment svcgw-server"/)
     assert.match(result.stderr, /rolling back/)
     const phase = kubectl(env, ['--context', 'ctx-a', 'get', 'namespace', ns, '--ignore-not-found', '-o', 'jsonpath={.status.phase}'])
     assert.ok(phase === '' || phase === 'Terminating', `namespace phase ${phase}`)
@@ -63,7 +54,7 @@ describe('gateway failures leave nothing half-applied (real kube-apiservers)', f
   })
 
   it('client install to an unreachable provider fails with exit 5 and registers nothing', async () => {
-    expectOk(await svcgw(env, ['server', 'install', '--context', 'ctx-a', '-n', serverNs, '--address', '192.0.2.1', '--timeout', '60s']), 'server install')
+    expectOk(await svcgw(env, ['server', 'install', '--context', 'ctx-a', '-n', serverNs, '--service-type', 'NodePort', '--timeout', '60s']), 'server install')
     const result = await svcgw(env, ['client', 'install', '--context', 'ctx-a', '-n', serverNs, '--to', 'ctx-dead', '--timeout', '20s'])
     assert.equal(result.status, 5, result.stderr)
     assert.match(result.stderr, /cannot reach the cluster of context "ctx-dead"/)
@@ -71,10 +62,10 @@ describe('gateway failures leave nothing half-applied (real kube-apiservers)', f
     assert.deepEqual((JSON.parse(data['registry.json']) as {clients: unknown[]}).clients, [])
   })
 
-  it('an unknown provider context is a usage error naming the contexts there are', async () => {
+  it('an unknown provider context is "not found" naming the contexts there are', async () => {
     assertOneLineError(
       await svcgw(env, ['client', 'install', '--context', 'ctx-a', '-n', serverNs, '--to', 'ctx-nope']),
-      2,
+      3,
       /no context "ctx-nope" in the kubeconfig: use one of: .*ctx-b/,
     )
   })

@@ -328,3 +328,17 @@ describe('proxy config IDs and the tunnels backend', () => {
     assert.match(tunnels, /default-server check /)
   })
 })
+
+describe('a revoked client', () => {
+  it('gets no traffic from the server, while its tunnel is still watched', () => {
+    const r = emptyRegistry()
+    r.clients.push({name: 'b', tunnelIP: '10.8.0.10', serial: 'aa', notAfter: ''}, {name: 'c', tunnelIP: '10.8.0.11', serial: 'bb', notAfter: ''})
+    r.services.push({name: 'web', port: 80, internalPort: 20_000, clientService: {name: 'web', namespace: 'default', port: 80}})
+    r.revoked.push({serial: 'bb', commonName: 'c', revokedAt: ''})
+    const cfg = renderServerHaproxy(r)
+    const web = cfg.split('\n\n').find((s) => s.startsWith('backend be-web'))!
+    assert.match(web, /server b 10\.8\.0\.10:20000/)
+    assert.doesNotMatch(web, /server c /)
+    assert.match(cfg.split('\n\n').find((s) => s.startsWith('backend tunnels'))!, /server c 10\.8\.0\.11:8405/)
+  })
+})
