@@ -153,6 +153,9 @@ export async function publish(home: Home, state: State, providers: Provider[], l
     await makeLive(providers.map((p) => clientLive(home, p)), live, reporter)
   }
   if (order === 'clients-first') {
+    // New consumer Services first: they route nowhere until the server binds their ports, and
+    // kube-proxy and the cluster's DNS take their moment while the proxies reload.
+    await applyAll(home.cluster, serverConfig(state.registry, state.settings, home.namespace).filter((o) => o.kind === 'Service'), reporter)
     await clients()
     await server()
   } else {

@@ -43,6 +43,11 @@ export function mapKubeError(error: unknown, context: string, doing: string): Sv
     case 422:
       return new SvcgwError('usage', `${doing}: rejected by ${where} (${message})`, undefined, {cause: error})
   }
+  // Exec and port-forward upgrade to a WebSocket: a refusal arrives as this text, not as a status.
+  const upgrade = /Unexpected server response: (\d{3})/.exec(message)?.[1]
+  if (upgrade === '403') {
+    return new SvcgwError('forbidden', `${doing}: forbidden in ${where}`, 'ask for the RBAC permission on pods/exec or pods/portforward it needs (see docs/rbac.md)', {cause: error})
+  }
   const detail = `${e.cause?.code ?? ''} ${message}`
   if (NETWORK_CODES.test(detail) || /fetch failed|request to .* failed/i.test(message)) {
     return new SvcgwError(

@@ -42,7 +42,8 @@ describe('commands do exactly what they say (two real apiservers)', function () 
   const home = () => ['--context', 'ctx-a', '-n', serverNs]
   const registry = (): Registry =>
     JSON.parse(kubectlJson<{data: Record<string, string>}>(env, ['--context', 'ctx-a', '-n', serverNs, 'get', 'configmap', 'svcgw-registry']).data['registry.json']) as Registry
-  const both = () => ({a: snapshot(env, 'ctx-a'), b: snapshot(env, 'ctx-b')})
+  const watched = () => made.map(([, ns]) => ns)
+  const both = () => ({a: snapshot(env, 'ctx-a', watched()), b: snapshot(env, 'ctx-b', watched())})
   /** Runs a command that must change nothing in either cluster. */
   async function changesNothing(args: string[]): Promise<{stdout: string; stderr: string}> {
     const before = both()
@@ -99,7 +100,7 @@ describe('commands do exactly what they say (two real apiservers)', function () 
         2,
         /applying service\/svcgw-server: rejected by context "ctx-a" \(.*may not be set to 'None' for NodePort services/,
       )
-      assert.deepEqual(changedBetween(before.a, snapshot(env, 'ctx-a')), [])
+      assert.deepEqual(changedBetween(before.a, snapshot(env, 'ctx-a', watched())), [])
     })
 
     it('client install --to --dry-run changes neither cluster and shows both sides', async () => {
@@ -312,7 +313,7 @@ describe('least privilege: each task works with exactly its documented Roles (re
     restricted = restrictedEnv(env)
     kubectl(env, ['--context', 'ctx-b', 'create', 'namespace', appNs])
     kubectl(env, ['--context', 'ctx-b', '-n', appNs, 'create', 'service', 'clusterip', 'api', '--tcp=8080:8080'])
-    expectOk(await svcgw(env, ['server', 'install', ...home(), ...SERVER, '--no-wait']), 'server install')
+    expectOk(await svcgw(env, ['server', 'install', ...home(), '--service-type', 'NodePort']), 'server install')
     expectOk(await svcgw(env, ['client', 'install', ...home(), '--to', 'ctx-b', '--client-namespace', clientNs, '--no-wait']), 'client install')
   })
 
@@ -339,6 +340,22 @@ describe('least privilege: each task works with exactly its documented Roles (re
     assert.ok([0, 8, 9].includes(status.status), `status exits ${status.status}: ${status.stderr}`)
     assert.ok(JSON.parse(status.stdout).server, 'a whole report')
     assertOneLineError(await svcgw(restricted, ['expose', 'api', '--port', '8080', '--service-namespace', appNs, ...home(), '--no-wait']), 6, /forbidden/)
+  })
+
+  it('status says UNKNOWN (exit 9), never DOWN, when it may read the gateway but not its live data', async () => {
+    // The viewer's Role less port-forward: the server is seen Ready, its HAProxy stats cannot be read.
+    const list = JSON.parse(expectOk(await svcgw(env, ['rbac', 'viewer', '-n', serverNs, '--user', RESTRICTED_USER, '-o', 'json']), 'rbac').stdout) as {items: Array<{kind: string; rules?: Array<{resources: string[]}>}>}
+    for (const role of list.items) if (role.rules) role.rules = role.rules.filter((r) => !r.resources.includes('pods/portforward'))
+    const blind = JSON.stringify(list)
+    assert.doesNotMatch(blind, /portforward/)
+    kubectlApply(env, 'ctx-a', blind)
+    kubectlApply(env, 'ctx-b', expectOk(await svcgw(env, ['rbac', 'viewer', '--side', 'provider', '--client-namespace', clientNs, '--user', RESTRICTED_USER]), 'rbac').stdout)
+    kubectl(env, ['--context', 'ctx-a', '-n', serverNs, 'wait', '--for=condition=Available', 'deployment/svcgw-server', '--timeout=120s'])
+    kubectl(env, ['--context', 'ctx-b', '-n', clientNs, 'wait', '--for=condition=Available', 'deployment/svcgw-client', '--timeout=120s'])
+    const result = await svcgw(restricted, ['status', ...home()])
+    assertOneLineError(result, 9, /gateway health is unknown: live data unreadable: .*forbidden/)
+    assert.match(result.stdout, /^UNKNOWN: /m)
+    assert.doesNotMatch(result.stdout, /no backend up|DOWN/)
   })
 
   it('operator: expose and unexpose work with no access to any Secret; certificate commands are forbidden', async () => {

@@ -121,6 +121,12 @@ describe('cli (built bin/run.js as a process)', function () {
     assertOneLineError(runCli(['list', '--context', 'nope'], {KUBECONFIG: deadKubeconfig()}), 3, /no context "nope" in the kubeconfig: use one of: dead/)
   })
 
+  it('client install takes no server setting it would ignore: those are the server\'s, stored with the registry', () => {
+    for (const flag of ['--proto', '--port', '--tunnel-network', '--openvpn-image']) {
+      assertOneLineError(runCli(['client', 'install', '--to', 'x', flag, 'v']), 2, new RegExp(`Nonexistent flag: ${flag}`))
+    }
+  })
+
   it('usage lines name the command as kubectl runs it', () => {
     assert.match(runCli(['expose', '--help']).stdout, /\$ kubectl svcgw expose \[SERVICE\]/)
   })

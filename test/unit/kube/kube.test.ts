@@ -119,3 +119,11 @@ describe('the dry-run report', () => {
     assert.equal(j.get(ref)?.after, undefined)
   })
 })
+
+describe('a refused exec or port-forward (WebSocket upgrade)', () => {
+  it('is forbidden, naming the subresource to ask for', () => {
+    const error = mapKubeError(new Error('Unexpected server response: 403'), 'ctx-a', 'port-forward to p')
+    assert.equal(error.exitCode, 6)
+    assert.match(error.line, /port-forward to p: forbidden in context "ctx-a": ask for the RBAC permission on pods\/exec or pods\/portforward/)
+  })
+})
