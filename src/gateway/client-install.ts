@@ -8,6 +8,7 @@ import {Registry, RegisteredClient} from '../registry/types.js'
 import {formatEndpoint} from '../registry/validate.js'
 import {dirs} from '../dataplane/layout.js'
 import {clientKeyMaterial, ClientSecrets, renderClient} from '../render/client.js'
+import {assertWithinLimits} from '../render/limits.js'
 import {names} from '../render/names.js'
 import {ServerSecrets} from '../render/server.js'
 import {Reporter} from '../ui/reporter.js'
@@ -117,15 +118,16 @@ async function installOne(home: Home, secrets: ServerSecrets, provider: Provider
   const prepared = await prepareNamespace(provider.cluster, provider.namespace, {relabel: options.relabelNamespace, flag: '--client-namespace'})
   const applied: AppliedSet = {cluster: provider.cluster, created: []}
   try {
-    const {stored} = await home.store.update((reg) =>
-      registerClient(reg, settings.tunnelNetwork, {
+    const {stored} = await home.store.update((reg, current) => {
+      registerClient(reg, current.tunnelNetwork, {
         name: provider.clientName,
         context: provider.cluster.context,
         namespace: provider.namespace,
         endpoint: formatEndpoint(endpoint.address, endpoint.port),
         certificate,
-      }),
-    )
+      })
+      assertWithinLimits(reg, current, home.namespace)
+    })
     await syncServerConfig(home, stored, reporter)
     await makeLive([serverLive(home)], live, reporter)
     if (!previous && options.wait) {

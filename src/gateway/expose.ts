@@ -4,6 +4,7 @@ import {RESERVED_PORTS} from '../dataplane/layout.js'
 import {addServices, ExposeRequest, removeServices} from '../registry/changes.js'
 import {ExposedService, Registry, servedBy} from '../registry/types.js'
 import {validateExposedService} from '../registry/validate.js'
+import {assertWithinLimits} from '../render/limits.js'
 import {names} from '../render/names.js'
 import {Reporter} from '../ui/reporter.js'
 import {Home} from './home.js'
@@ -67,10 +68,14 @@ export async function exposeServices(home: Home, requests: ExposeRequest[], live
   const providers = servingAny(reachable, requests)
   await checkProviderServices(providers, requests)
   // A retargeted service may move away from providers that served it: their configs change too.
-  const previous = registry.services.filter((s) => requests.some((r) => r.name === s.name))
-  const touched = servingAny(reachable, [...requests, ...previous])
-  const {stored, result} = await home.store.update((reg, settings) => addServices(reg, requests, [settings.port, ...RESERVED_PORTS], options.overwrite))
-  await publish(home, stored, touched, live, reporter)
+  const retargeted = registry.services.filter((s) => requests.some((r) => r.name === s.name))
+  const touched = servingAny(reachable, [...requests, ...retargeted])
+  const {stored, result, previous} = await home.store.update((reg, settings) => {
+    const added = addServices(reg, requests, [settings.port, ...RESERVED_PORTS], options.overwrite)
+    assertWithinLimits(reg, settings, home.namespace)
+    return added
+  })
+  await publish(home, stored, touched, live, reporter, 'clients-first', previous)
   return {
     services: result,
     summary: result
@@ -82,8 +87,8 @@ export async function exposeServices(home: Home, requests: ExposeRequest[], live
 export async function unexposeServices(home: Home, serviceNames: string[], live: LiveOptions, reporter: Reporter): Promise<ExposeResult> {
   const {registry} = await home.store.load()
   removeServices(structuredClone(registry), serviceNames)
-  const {stored, result} = await home.store.update((reg) => removeServices(reg, serviceNames))
-  await publish(home, stored, servingAny(reachableProviders(home, registry, reporter), result), live, reporter, 'server-first')
+  const {stored, result, previous} = await home.store.update((reg) => removeServices(reg, serviceNames))
+  await publish(home, stored, servingAny(reachableProviders(home, registry, reporter), result), live, reporter, 'server-first', previous)
   return {services: result, summary: result.map((s) => `unexposed ${s.name}`).join('\n')}
 }
 

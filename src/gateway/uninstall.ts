@@ -70,8 +70,8 @@ export async function uninstallClients(home: Home, contexts: string[], options: 
     const released = await releaseNamespace(provider.cluster, provider.namespace)
     if (released.keptFor) reporter.warn(`kept namespace ${provider.namespace} in ${context}: it holds objects that are not ours (${released.keptFor.join(', ')})`)
     results.push({name: client.name, context, removed, namespaceRemoved: released.removed, namespaceRestored: released.restored})
-    const {stored} = await home.store.update((reg) => forgetClient(reg, client.name))
-    await syncServerConfig(home, stored, reporter)
+    const {stored, previous} = await home.store.update((reg) => forgetClient(reg, client.name))
+    await syncServerConfig(home, stored, reporter, previous)
     await makeLive([serverLive(home)], options, reporter)
   }
   const verb = home.cluster.dryRun ? 'would remove' : 'removed'

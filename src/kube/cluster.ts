@@ -4,6 +4,7 @@ import {SvcgwError} from '../errors.js'
 import {DryRunJournal} from './dry-run.js'
 import {mapKubeError} from './errors.js'
 import {describeRef, KubeObject, matchesSelector, ObjectRef, refOf} from './object.js'
+import {countRead, countWrite} from './stats.js'
 
 export const FIELD_MANAGER = 'kubectl-svcgw'
 
@@ -76,6 +77,7 @@ export class Cluster {
 
   /** The live object, ignoring the journal: what a dry run compares against. */
   private async readLive<T extends KubeObject>(ref: ObjectRef): Promise<T | undefined> {
+    countRead()
     try {
       return plain<T>(await this.objects.read(headerOf(ref)))
     } catch (error) {
@@ -92,6 +94,7 @@ export class Cluster {
   }
 
   async list<T extends KubeObject = KubeObject>(query: ListQuery): Promise<T[]> {
+    countRead()
     const listed = await this.call(`listing ${query.kind.toLowerCase()}s`, () =>
       this.objects.list(query.apiVersion, query.kind, query.namespace, undefined, undefined, undefined, undefined, query.labelSelector),
     )
@@ -118,6 +121,7 @@ export class Cluster {
     const doing = `applying ${describeRef(ref)}`
     if (this.journal && !this.canValidate(ref.namespace)) return this.journalUnvalidated(object) as T
     const before = this.journal && !this.journal.has(ref) ? await this.readLive(ref) : undefined
+    countWrite(describeRef(ref), object)
     const result = plain<T>(
       await this.call(doing, () =>
         this.objects.patch(object as KubernetesObject, undefined, this.dryRunParam, FIELD_MANAGER, true, PatchStrategy.ServerSideApply),
@@ -131,6 +135,7 @@ export class Cluster {
   async create<T extends KubeObject = KubeObject>(object: KubeObject): Promise<T> {
     const ref = refOf(object)
     if (this.journal && !this.canValidate(ref.namespace)) return this.journalUnvalidated(object) as T
+    countWrite(describeRef(ref), object)
     const result = plain<T>(await this.call(`creating ${describeRef(ref)}`, () => this.objects.create(object as KubernetesObject, undefined, this.dryRunParam, FIELD_MANAGER)))
     this.journal?.record(ref, undefined, result, true)
     if (this.journal && object.kind === 'Namespace') this.journal.pendingNamespaces.add(object.metadata.name)
@@ -156,6 +161,7 @@ export class Cluster {
     // A dry run's second write of an object still has to name the live version.
     const body = journaled?.before ? {...object, metadata: {...object.metadata, resourceVersion: journaled.before.metadata.resourceVersion}} : object
     const before = this.journal && !journaled ? await this.readLive(ref) : undefined
+    countWrite(describeRef(ref), body)
     const result = plain<T>(await this.call(`writing ${describeRef(ref)}`, () => this.objects.replace(body as KubernetesObject, undefined, this.dryRunParam, FIELD_MANAGER)))
     this.journal?.record(ref, before, result, true)
     return result
@@ -165,6 +171,7 @@ export class Cluster {
   async mergePatch<T extends KubeObject = KubeObject>(ref: ObjectRef, patch: Record<string, unknown>): Promise<T> {
     const before = this.journal && !this.journal.has(ref) ? await this.readLive(ref) : undefined
     const body = {...headerOf(ref), ...patch, metadata: {...headerOf(ref).metadata, ...(patch.metadata as object | undefined)}}
+    countWrite(describeRef(ref), body)
     const result = plain<T>(
       await this.call(`patching ${describeRef(ref)}`, () =>
         this.objects.patch(body as KubernetesObject, undefined, this.dryRunParam, FIELD_MANAGER, undefined, PatchStrategy.MergePatch),
@@ -178,6 +185,7 @@ export class Cluster {
   async remove(ref: ObjectRef): Promise<boolean> {
     const before = this.journal && !this.journal.has(ref) ? await this.readLive(ref) : undefined
     if (this.journal?.has(ref) && !this.journal.get(ref)!.after) return false
+    countWrite(describeRef(ref))
     try {
       await this.objects.delete(headerOf(ref), undefined, this.dryRunParam, undefined, undefined, 'Background')
     } catch (error) {
