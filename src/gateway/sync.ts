@@ -88,7 +88,9 @@ export async function syncServerConfig(home: Home, state: State, reporter: Repor
     if (before) {
       const {changed, gone} = difference(serverConfig(before.registry, before.settings, home.namespace), objects)
       await applyAll(home.cluster, changed, reporter)
-      await Promise.all(gone.map((o) => home.cluster.remove(refOf(o))))
+      // Everything unexposed at once (unexpose --all): one request for the whole collection.
+      if (registry.services.length === 0 && gone.length > 1) await home.cluster.removeServices(home.namespace, `${EXPOSED_LABEL}=true`)
+      else await Promise.all(gone.map((o) => home.cluster.remove(refOf(o))))
     } else {
       await applyAll(home.cluster, objects, reporter)
       await pruneExposedServices(home, new Set(registry.services.map((s) => s.name)))

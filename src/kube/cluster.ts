@@ -1,4 +1,4 @@
-import {KubeConfig, KubernetesObject, KubernetesObjectApi, PatchStrategy} from '@kubernetes/client-node'
+import {CoreV1Api, KubeConfig, KubernetesObject, KubernetesObjectApi, PatchStrategy} from '@kubernetes/client-node'
 
 import {SvcgwError} from '../errors.js'
 import {DryRunJournal} from './dry-run.js'
@@ -198,6 +198,24 @@ export class Cluster {
     }
     this.journal?.record(ref, before, undefined, true)
     return true
+  }
+
+  /**
+   * Deletes every Service a selector matches in one request (DELETE on the
+   * collection), instead of one request per Service. In a dry run the
+   * apiserver checks it, and the journal records each one gone.
+   */
+  async removeServices(namespace: string, labelSelector: string): Promise<number> {
+    const items = await this.list({apiVersion: 'v1', kind: 'Service', namespace, labelSelector})
+    if (items.length === 0) return 0
+    countWrite(`services (${items.length}, by selector)`)
+    const core = this.kc.makeApiClient(CoreV1Api)
+    await this.call(`deleting services matching ${labelSelector}`, () => core.deleteCollectionNamespacedService({namespace, labelSelector, dryRun: this.dryRunParam}))
+    for (const item of items) {
+      const ref = refOf(item)
+      this.journal?.record(ref, item, undefined, true)
+    }
+    return items.length
   }
 
   /** In a namespace this dry run would create, the apiserver cannot check anything: record the object as given. */

@@ -10,13 +10,15 @@ import {BIN, CliResult} from '../../unit/cli/run-cli.js'
 
 export interface Env {
   kubeconfig: string
+  /** Have the plugin print what it asked of the apiservers (SVCGW_STATS=json) on stderr. */
+  stats?: boolean
 }
 
 /** Runs the built plugin against the test clusters, as a real process without a TTY. */
 export function svcgw(env: Env, args: string[]): Promise<CliResult> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [BIN, ...args], {
-      env: {...process.env, KUBECONFIG: env.kubeconfig, NO_COLOR: '1', DEBUG: ''},
+      env: {...process.env, KUBECONFIG: env.kubeconfig, NO_COLOR: '1', DEBUG: '', ...(env.stats ? {SVCGW_STATS: 'json'} : {})},
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     let stdout = ''

@@ -103,6 +103,28 @@ describe('gateway operations (real clusters and nodes)', function () {
     assertOneLineError(await svcgw(env, ['unexpose', 'api-0', ...home]), 3, /"api-0" is not exposed/)
   })
 
+  it('at N = 200, one expose writes only what changed: the registry, its Service, the two proxy configs, the pod nudges', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'svcgw-many-'))
+    const file = join(dir, 'values.yaml')
+    writeFileSync(file, `services:\n${Array.from({length: 200}, (_, i) => `  - {name: many-${i}, port: 80, clientService: {name: nginx, namespace: ${appNs}, port: 80}}`).join('\n')}\n`)
+    expectOk(await svcgw(env, ['expose', '-f', file, ...home]), 'expose -f of 200')
+    assert.ok(registry().services.length >= 200)
+    const {stderr} = expectOk(await svcgw({...env, stats: true}, ['expose', 'nginx', '--port', '80', '--service-namespace', appNs, '--as', 'one-more', ...home]), 'expose at N=200')
+    const written = (JSON.parse(stderr.split('\n').find((l) => l.startsWith('SVCGW_STATS '))!.slice('SVCGW_STATS '.length)) as {written: string[]}).written
+    const kinds = [...new Set(written)].sort()
+    assert.deepEqual(
+      kinds.filter((w) => !w.startsWith('pod/')),
+      ['configmap/svcgw-client-haproxy', 'configmap/svcgw-registry', 'configmap/svcgw-server-haproxy', 'service/one-more'],
+      `written: ${written.join(', ')}`,
+    )
+    assert.equal(written.filter((w) => w.startsWith('pod/')).length, 2, 'one nudge for the server pod, one for the client pod')
+    // Batches are one registry update and one apply round: unexpose --all deletes the Services in one request.
+    const all = expectOk(await svcgw({...env, stats: true}, ['unexpose', '--all', ...home]), 'unexpose --all')
+    assert.match(all.stderr, /"services \(20\d, by selector\)"/)
+    assert.equal(kubectlJson(env, ['--context', 'ctx-a', '-n', serverNs, 'get', 'services', '-l', 'svcgw.dev/exposed=true']).items.length, 0)
+    expectOk(await svcgw(env, ['expose', 'nginx', '--port', '80', '--service-namespace', appNs, ...home]), 'expose nginx again')
+  })
+
   it('certs status lists the CA, the server and the client with days left', async () => {
     const text = expectOk(await svcgw(env, ['certs', 'status', ...home]), 'certs status').stdout
     assert.match(text, /^svcgw-ca\s+ca\s+current\s+[0-9a-f]+\s+\d{4}-\d\d-\d\d\s+3649/m)
