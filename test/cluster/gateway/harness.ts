@@ -75,3 +75,12 @@ export const RESTRICTED_USER = 'svcgw-restricted'
 export function kubectlApply(env: Env, context: string, manifest: string): void {
   execFileSync('kubectl', ['--kubeconfig', env.kubeconfig, '--context', context, 'apply', '-f', '-'], {input: manifest, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe']})
 }
+
+/** Deletes a test's namespaces without waiting (their pods go in the background); missing ones are fine. */
+export function deleteNamespaces(env: Env, namespaces: Array<[context: string, namespace: string]>): void {
+  for (const [context, namespace] of namespaces) {
+    try {
+      kubectl(env, ['--context', context, 'delete', 'namespace', namespace, '--wait=false', '--ignore-not-found'])
+    } catch {}
+  }
+}

@@ -7,7 +7,7 @@ import yaml from 'js-yaml'
 
 import {clusters} from '../fixture.js'
 import {assertOneLineError} from '../../unit/cli/run-cli.js'
-import {Env, expectOk, kubectl, kubectlJson, svcgw, uniqueName} from './harness.js'
+import {deleteNamespaces, Env, expectOk, kubectl, kubectlJson, svcgw, uniqueName} from './harness.js'
 
 interface Registry {
   services: Array<{name: string; port: number; internalPort: number; clientService: {name: string; namespace: string; port: number}}>
@@ -42,13 +42,7 @@ describe('gateway operations (real clusters and nodes)', function () {
     expectOk(await svcgw(env, ['client', 'install', ...home, '--to', 'ctx-b', '--client-namespace', clientNs]), 'client install')
   })
 
-  after(() => {
-    for (const [ctx, ns] of [['ctx-a', serverNs], ['ctx-b', clientNs], ['ctx-b', appNs]]) {
-      try {
-        kubectl(env, ['--context', ctx, 'delete', 'namespace', ns, '--wait=false', '--ignore-not-found'])
-      } catch {}
-    }
-  })
+  after(() => deleteNamespaces(env, [['ctx-a', serverNs], ['ctx-b', clientNs], ['ctx-b', appNs]]))
 
   it('re-running server install converges and keeps the CA', async () => {
     const caBefore = kubectl(env, ['--context', 'ctx-a', '-n', serverNs, 'get', 'secret', 'service-gw-ca', '-o', 'jsonpath={.data.tls\\.crt}'])
