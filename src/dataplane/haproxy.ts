@@ -1,6 +1,6 @@
 import {ClientService, ExposedService, Registry, servedBy} from '../registry/types.js'
 import {configIdRule, proxyConfigId} from './config-id.js'
-import {files, HEALTH_PORT, rel, STATS_PORT} from './layout.js'
+import {files, HEALTH_PORT, rel, STATE_PORT, STATS_PORT} from './layout.js'
 
 /** Tunables the tests shorten; production keeps the defaults. */
 export interface CheckTimers {
@@ -46,6 +46,9 @@ const BASE_DEFAULTS = [
   '  timeout client 1h',
   '  timeout server 1h',
   '  timeout client-fin 30s',
+  // A reload starts the new worker with the servers' state the old one had (haproxy-run.sh saves
+  // it): a client that is down stays down instead of starting UP until its first check fails.
+  '  load-server-state-from-file global',
 ]
 
 /**
@@ -69,6 +72,9 @@ const header = (statsRules: string[]): string[] => [
   '  log stdout format raw local0 info',
   // Checks of many servers are spread over their interval instead of fired together.
   '  spread-checks 5',
+  // Read-only (level user) on loopback: busybox nc can reach it where a unix socket needs socat.
+  `  stats socket ipv4@127.0.0.1:${STATE_PORT} level user`,
+  `  server-state-file ${rel.run}/${files.haproxyServersState}`,
   '',
   'defaults',
   ...BASE_DEFAULTS,
