@@ -6,9 +6,9 @@ import {formatEndpoint} from '../../registry/validate.js'
 import {ExposedService, RegisteredClient} from '../../registry/types.js'
 import {names} from '../../render/names.js'
 import {Provider} from '../providers.js'
-import {DoctorContext, needs} from './context.js'
+import {DoctorContext, missingIf, needs} from './context.js'
 import {clientInstallCommand, kubectlIn, rotateCommand} from './fixes.js'
-import {ConnectionError, crashLines, dialedAddress, lastConnectionError} from './logs.js'
+import {ConnectionError, crashLines, dialedAddress, lastConnectionError, saysConnected} from './logs.js'
 import {fail, Hop, ok, unknown} from './model.js'
 
 const ago = (seconds: number | undefined) => (seconds === undefined ? '' : seconds < 120 ? `${seconds}s` : seconds < 7200 ? `${Math.round(seconds / 60)}m` : `${Math.round(seconds / 3600)}h`)
@@ -26,7 +26,7 @@ const isRevoked = (ctx: DoctorContext, serial: string) => ctx.registry.revoked.s
 export async function backendHop(ctx: DoctorContext, service: ExposedService, client: RegisteredClient): Promise<Hop> {
   const title = 'backend'
   const stats = await ctx.stats()
-  if (!stats.ok) return unknown('backend', title, `HAProxy's stats are unreadable (${stats.error.message})`, {missing: needs('create', 'pods/portforward', ctx.namespace, ctx.cluster.context)})
+  if (!stats.ok) return unknown('backend', title, `HAProxy's stats are unreadable (${stats.error.message})`, missingIf(stats.error, needs('create', 'pods/portforward', ctx.namespace, ctx.cluster.context)))
   const row = stats.value.find((r) => r.pxname === backendOf(service) && r.svname === client.name)
   if (!row) {
     if (isRevoked(ctx, client.serial)) {
@@ -50,12 +50,12 @@ export async function clientPodHop(ctx: DoctorContext, client: RegisteredClient,
   const {cluster, namespace} = provider
   const where = `${cluster.context}/${namespace}`
   const [deployment, pods] = await Promise.all([ctx.clientDeployment(provider), ctx.clientPods(provider)])
-  if (!deployment.ok) return unknown('client-pod', title, deployment.error.message, {missing: needs('get', 'deployments.apps', namespace, cluster.context)})
+  if (!deployment.ok) return unknown('client-pod', title, deployment.error.message, missingIf(deployment.error, needs('get', 'deployments.apps', namespace, cluster.context)))
   if (!deployment.value) return fail('client-pod', title, `no Deployment ${names.clientDeployment} in ${where}`, `client ${client.name} is not installed there (or was deleted)`, clientInstallCommand(ctx.home, client))
   if (deployment.value.spec?.replicas === 0) {
     return fail('client-pod', title, `deployment/${names.clientDeployment} in ${where} is scaled to 0`, 'no client pod runs, so nothing dials the server', kubectlIn(cluster.context, namespace, `scale deployment/${names.clientDeployment} --replicas 1`))
   }
-  if (!pods.ok) return unknown('client-pod', title, pods.error.message, {missing: needs('list', 'pods', namespace, cluster.context)})
+  if (!pods.ok) return unknown('client-pod', title, pods.error.message, missingIf(pods.error, needs('list', 'pods', namespace, cluster.context)))
   const pod: Pod | undefined = pods.value[0]
   if (!pod) return fail('client-pod', title, `no client pod in ${where}`, 'the Deployment has no pod', kubectlIn(cluster.context, namespace, `describe deployment ${names.clientDeployment}`))
   const statuses = pod.status?.containerStatuses ?? []
@@ -92,9 +92,12 @@ export async function certificateHop(ctx: DoctorContext, client: RegisteredClien
   if (!held.ok || !held.value) {
     if (recordedEnd.getTime() < Date.now()) return fail('certificate', title, `serial ${client.serial} (as registered)`, `it expired at ${client.notAfter}`, rotate)
     if (!held.ok) {
-      return unknown('certificate', title, `serial ${client.serial} registered, valid until ${client.notAfter}; the one the provider holds is unreadable`, {
-        missing: needs('get', 'secrets', provider.namespace, provider.cluster.context),
-      })
+      return unknown(
+        'certificate',
+        title,
+        `serial ${client.serial} registered, valid until ${client.notAfter}; the one the provider holds is unreadable (${held.error.message})`,
+        missingIf(held.error, needs('get', 'secrets', provider.namespace, provider.cluster.context)),
+      )
     }
     return fail('certificate', title, `no Secret ${names.clientCertificates} in ${provider.cluster.context}/${provider.namespace}`, 'the client has no certificate to dial with', clientInstallCommand(ctx.home, client))
   }
@@ -105,7 +108,7 @@ export async function certificateHop(ctx: DoctorContext, client: RegisteredClien
   if (info.notBefore > now) return fail('certificate', title, `${serial} held by ${provider.cluster.context}/${provider.namespace}`, `it is not valid before ${info.notBefore.toISOString()} (clock skew?)`, rotate)
   if (isRevoked(ctx, info.serial)) return fail('certificate', title, `${serial} held by ${provider.cluster.context}/${provider.namespace}`, 'it is revoked: the server refuses it', rotate)
   if (!ca.ok) {
-    return unknown('certificate', title, `${serial}, valid until ${info.notAfter.toISOString().slice(0, 10)}; the CA is unreadable`, {missing: needs('get', 'secrets', ctx.namespace, ctx.cluster.context)})
+    return unknown('certificate', title, `${serial}, valid until ${info.notAfter.toISOString().slice(0, 10)}; the CA is unreadable`, missingIf(ca.error, needs('get', 'secrets', ctx.namespace, ctx.cluster.context)))
   }
   if (ca.value && !isIssuedBy(held.value.cert, ca.value)) {
     return fail('certificate', title, `${serial} held by ${provider.cluster.context}/${provider.namespace}, issued by "${info.issuerCommonName}"`, "it is not signed by the gateway's current CA: the server refuses it", rotate)
@@ -141,6 +144,8 @@ function tunnelFix(ctx: DoctorContext, client: RegisteredClient, error: Connecti
       return {cause: `it does not accept the server's certificate; ${said}`, fix: reinstall}
     case 'tls':
       return {cause: `the TLS handshake fails; ${said}`, fix: reinstall}
+    case 'reset':
+      return {cause: `the server closes the connection during the handshake: it refuses the client's certificate or tls-crypt key; ${said}`, fix: reinstall}
     default:
       if (moved) return {cause: `it dials ${dialed}, but the server's Service publishes ${published} now; ${said}`, fix: reinstall}
       return {cause: `not connected; ${said}`, fix: kubectlIn(client.context ?? 'CONTEXT', client.namespace, `logs deployment/${names.clientDeployment} -c openvpn`)}
@@ -151,7 +156,7 @@ function tunnelFix(ctx: DoctorContext, client: RegisteredClient, error: Connecti
 export async function tunnelHop(ctx: DoctorContext, client: RegisteredClient, provider: Provider): Promise<Hop> {
   const title = 'tunnel'
   const stats = await ctx.stats()
-  if (!stats.ok) return unknown('tunnel', title, `HAProxy's stats are unreadable (${stats.error.message})`, {missing: needs('create', 'pods/portforward', ctx.namespace, ctx.cluster.context)})
+  if (!stats.ok) return unknown('tunnel', title, `HAProxy's stats are unreadable (${stats.error.message})`, missingIf(stats.error, needs('create', 'pods/portforward', ctx.namespace, ctx.cluster.context)))
   const row = stats.value.find((r) => r.pxname === TUNNELS_BACKEND && r.svname === client.name)
   const latency = row && typeof row.check_duration === 'number' ? row.check_duration : undefined
   if (row && row.status.split(' ')[0] === 'UP') {
@@ -164,7 +169,10 @@ export async function tunnelHop(ctx: DoctorContext, client: RegisteredClient, pr
   const error = log?.ok ? lastConnectionError(log.value) : undefined
   const dialed = (log?.ok ? dialedAddress(log.value) : undefined) ?? error?.address ?? client.endpoint
   const now = published.ok && published.value ? formatEndpoint(published.value.address, published.value.port) : undefined
-  const {cause, fix} = tunnelFix(ctx, client, error, dialed, now)
+  const {cause, fix} =
+    log?.ok && saysConnected(log.value)
+      ? {cause: 'the client says it is connected, yet the server\'s check across the tunnel fails (it may have reconnected a moment ago: run doctor again)', fix: kubectlIn(ctx.cluster.context, ctx.namespace, 'logs deployment/svcgw-server -c openvpn')}
+      : tunnelFix(ctx, client, error, dialed, now)
   const detail = `${client.name} (${client.tunnelIP}) not connected${row?.lastchg !== undefined ? ` for ${ago(row.lastchg)}` : ''}${row ? `; the server's check: ${checkSummary(row)}` : ''}`
   if (log && !log.ok) return fail('tunnel', title, detail, `${cause} (its log is unreadable: ${needs('get', 'pods/log', provider.namespace, provider.cluster.context)})`, fix)
   return fail('tunnel', title, detail, cause, fix, latency === undefined ? {} : {latencyMs: latency})

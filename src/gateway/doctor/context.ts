@@ -33,6 +33,9 @@ export const got = async <T>(look: () => Promise<T>): Promise<Got<T>> => {
 export const needs = (verb: string, resource: string, namespace: string | undefined, context: string): string =>
   `${verb} ${resource}${namespace ? ` in namespace ${namespace}` : ''} (context ${context})`
 
+/** A '?' hop's note: the permission it needed when the look was refused, else nothing (the detail says what failed). */
+export const missingIf = (error: SvcgwError, need: string): {missing?: string} => (error.errorClass === 'forbidden' ? {missing: need} : {})
+
 /** Seconds a probe or lookup inside a pod may take. */
 export const POD_TIMEOUT_MS = 8000
 

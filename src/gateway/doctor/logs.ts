@@ -3,7 +3,7 @@
  * connection error among its lines, in OpenVPN 2.5–2.7's own words.
  */
 
-export type ConnectionErrorKind = 'refused' | 'timeout' | 'unreachable' | 'resolve' | 'auth-failed' | 'tls-crypt' | 'server-certificate' | 'tls'
+export type ConnectionErrorKind = 'reset' | 'refused' | 'timeout' | 'unreachable' | 'resolve' | 'auth-failed' | 'tls-crypt' | 'server-certificate' | 'tls'
 
 export interface ConnectionError {
   kind: ConnectionErrorKind
@@ -22,6 +22,8 @@ const KINDS: Array<[ConnectionErrorKind, RegExp]> = [
   ['unreachable', /Network is unreachable|No route to host|Host is unreachable/],
   ['resolve', /RESOLVE: Cannot resolve host address|Name or service not known|Temporary failure in name resolution/],
   ['tls', /TLS Error|TLS_ERROR|SSL alert|tlsv1 alert|sslv3 alert|TLS handshake failed/],
+  // Over TCP the server closes a handshake it refuses (a certificate it does not accept).
+  ['reset', /Connection reset, restarting|Connection reset by peer/],
 ]
 
 /** "[AF_INET]100.64.3.10:31194" or "100.64.3.10:31194" as OpenVPN prints a peer. */
@@ -36,7 +38,7 @@ const clean = (line: string): string =>
 
 /** The server address the client last dialed, from its log. */
 export function dialedAddress(log: string): string | undefined {
-  const lines = log.split('\n')
+  const lines = log.split('\n').filter((l) => !l.includes('MANAGEMENT'))
   for (let i = lines.length - 1; i >= 0; i--) {
     const m = ADDRESS.exec(lines[i])
     if (m) return (m[1] ?? m[2]).replace(/^\[AF_INET6?\]/, '')
@@ -46,7 +48,7 @@ export function dialedAddress(log: string): string | undefined {
 
 /** The last line of the log that says why a connection failed, classified; undefined when none does. */
 export function lastConnectionError(log: string): ConnectionError | undefined {
-  const lines = log.split('\n').filter((l) => l.trim())
+  const lines = log.split('\n').filter((l) => l.trim() && !l.includes('MANAGEMENT:'))
   for (let i = lines.length - 1; i >= 0; i--) {
     const line = clean(lines[i])
     // A successful session after the error: the error is history.
@@ -58,6 +60,13 @@ export function lastConnectionError(log: string): ConnectionError | undefined {
     }
   }
   return undefined
+}
+
+/** Whether the client's log ends connected (its last session came up and nothing failed since). */
+export const saysConnected = (log: string): boolean => {
+  const lines = log.split('\n').filter((l) => l.trim() && !l.includes('MANAGEMENT:'))
+  const up = lines.map((l) => /Initialization Sequence Completed/.test(l)).lastIndexOf(true)
+  return up >= 0 && !lines.slice(up + 1).some((l) => /restarting|SIGUSR1|SIGTERM|Inactivity timeout/.test(l))
 }
 
 /** The last lines of a crashed container's log that say why, most telling first. */

@@ -89,4 +89,5 @@ export const unknown = hop('unknown')
 export const fail = (id: HopId, title: string, detail: string, cause: string, fix: string, extra: Partial<Hop> = {}): Hop => ({id, title, state: 'fail', detail, cause, fix, ...extra})
 
 /** The one line a broken hop is reported in: what, why, and the fix. */
-export const problemLine = (h: Hop, where?: string): string => `${where ? `${where}: ` : ''}${h.title}: ${h.cause ?? h.detail}: ${h.fix ?? ''}`.replace(/: $/, '')
+export const problemLine = (h: Hop, where?: string): string =>
+  `${where ? `${where}: ` : ''}${h.title}: ${h.detail}${h.cause ? ` (${h.cause})` : ''}${h.fix ? `; fix: ${h.fix}` : ''}`

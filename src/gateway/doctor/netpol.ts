@@ -130,4 +130,5 @@ export function evaluate(policies: NetworkPolicy[], c: Connection): PolicyVerdic
 }
 
 /** "egress to the server 100.64.3.10:31194/TCP". */
-export const describeConnection = (c: Connection): string => `${c.direction} ${c.direction === 'ingress' ? 'from' : 'to'} ${c.peer.what} on ${c.port}/${c.protocol}`
+export const describeConnection = (c: Connection): string =>
+  `${c.direction} ${c.direction === 'ingress' ? 'from' : 'to'} ${c.peer.what}${c.peer.ip ? ` (${c.peer.ip})` : ''} on ${c.port}/${c.protocol}`

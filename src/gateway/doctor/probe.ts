@@ -2,7 +2,7 @@ import {SvcgwError} from '../../errors.js'
 import {backendOf} from '../../dataplane/haproxy.js'
 import {HaproxyStatRow} from '../../health/index.js'
 import {ExposedService, RegisteredClient} from '../../registry/types.js'
-import {DoctorContext, Got, needs} from './context.js'
+import {DoctorContext, Got, missingIf, needs} from './context.js'
 import {kubectlIn} from './fixes.js'
 import {fail, Hop, ok, unknown} from './model.js'
 
@@ -46,8 +46,8 @@ export function probeScript(targets: ProbeTarget[], mode: ProbeMode): string {
   const tcp = `c=$(date +%s%N); if read -t ${HOLD_SECONDS} -n 1 x; then r=0; else r=$?; fi; echo "@c=$c r=$r e=$(date +%s%N)" >&2`
   const one = (t: ProbeTarget) =>
     mode === 'http'
-      ? `( t0=$(date +%s%N); out=$(printf 'GET / HTTP/1.0\\r\\nHost: %s\\r\\nUser-Agent: kubectl-svcgw-doctor\\r\\n\\r\\n' ${shellQuote(t.hostHeader)} | timeout 5 nc -w 3 ${t.host} ${t.port} 2>&1 | head -1 | tr -d '\\r'); echo "@@${t.id} http t0=$t0 e=$(date +%s%N) $out" ) &`
-      : `( t0=$(date +%s%N); out=$(timeout 5 nc -w 3 ${t.host} ${t.port} -e busybox sh -c ${shellQuote(tcp)} 2>&1 | tail -1); echo "@@${t.id} tcp t0=$t0 $out" ) &`
+      ? `( t0=$(date +%s%N); out=$(printf 'GET / HTTP/1.0\\r\\nHost: %s\\r\\nUser-Agent: kubectl-svcgw-doctor\\r\\n\\r\\n' ${shellQuote(t.hostHeader)} | timeout 4 nc -w 2 ${t.host} ${t.port} 2>&1 | head -1 | tr -d '\\r'); echo "@@${t.id} http t0=$t0 e=$(date +%s%N) $out" ) &`
+      : `( t0=$(date +%s%N); out=$(timeout 4 nc -w 2 ${t.host} ${t.port} -e busybox sh -c ${shellQuote(tcp)} 2>&1 | tail -1); echo "@@${t.id} tcp t0=$t0 $out" ) &`
   return [...targets.map(one), 'wait'].join('\n')
 }
 
@@ -114,7 +114,7 @@ const fmt = (latency: number | undefined) => (latency === undefined ? '' : ` in 
 /** The probe straight through one client's tunnel. */
 export function clientProbeHop(probes: Got<Map<string, ProbeResult>>, service: ExposedService, client: RegisteredClient, ctx: DoctorContext, mode: ProbeMode): Hop {
   const title = 'probe'
-  if (!probes.ok) return unknown('probe', title, probes.error.message, {missing: needs('create', 'pods/exec', ctx.namespace, ctx.cluster.context)})
+  if (!probes.ok) return unknown('probe', title, probes.error.message, missingIf(probes.error, needs('create', 'pods/exec', ctx.namespace, ctx.cluster.context)))
   const r = probes.value.get(clientProbeId(service, client))
   const to = `${client.tunnelIP}:${service.internalPort}`
   if (!r) return unknown('probe', title, `no result for ${to}`)
@@ -126,7 +126,7 @@ export function clientProbeHop(probes: Got<Map<string, ProbeResult>>, service: E
 /** The probe through the server's frontend, and which client served it. */
 export function frontendProbeHop(probes: Got<Map<string, ProbeResult>>, service: ExposedService, ctx: DoctorContext, mode: ProbeMode, served: string[] | undefined): Hop {
   const title = 'end to end'
-  if (!probes.ok) return unknown('probe', title, probes.error.message, {missing: needs('create', 'pods/exec', ctx.namespace, ctx.cluster.context)})
+  if (!probes.ok) return unknown('probe', title, probes.error.message, missingIf(probes.error, needs('create', 'pods/exec', ctx.namespace, ctx.cluster.context)))
   const r = probes.value.get(frontendProbeId(service))
   if (!r) return unknown('probe', title, 'no result')
   const what = mode === 'http' ? `GET / through ${service.name}:${service.port}` : `TCP through ${service.name}:${service.port}`

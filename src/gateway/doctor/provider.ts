@@ -3,7 +3,7 @@ import {selectorString} from '../../kube/object.js'
 import {ExposedService, RegisteredClient} from '../../registry/types.js'
 import {selectorFor} from '../../render/objects.js'
 import {Provider} from '../providers.js'
-import {DoctorContext, needs} from './context.js'
+import {DoctorContext, missingIf, needs} from './context.js'
 import {exposeCommand, kubectlIn} from './fixes.js'
 import {fail, Hop, ok, unknown} from './model.js'
 import {Connection, describeConnection, evaluate, PolicyVerdict} from './netpol.js'
@@ -17,7 +17,7 @@ export async function providerServiceHop(ctx: DoctorContext, service: ExposedSer
   const {name, namespace, port} = service.clientService
   const where = `${namespace}/${name} in ${provider.cluster.context}`
   const found = await ctx.service(provider.cluster, namespace, name)
-  if (!found.ok) return unknown('provider-service', title, found.error.message, {missing: needs('get', 'services', namespace, provider.cluster.context)})
+  if (!found.ok) return unknown('provider-service', title, found.error.message, missingIf(found.error, needs('get', 'services', namespace, provider.cluster.context)))
   if (!found.value) {
     return fail('provider-service', title, `no Service ${where}`, 'the Service the exposed service targets does not exist', `create it again, or retarget: ${exposeCommand(ctx.home, service, {name: 'SERVICE'}, ctx.registry.clients)}`)
   }
@@ -48,7 +48,7 @@ export async function endpointsHop(ctx: DoctorContext, service: ExposedService, 
   const {name, namespace} = service.clientService
   const cluster = provider.cluster
   const [slices, svc] = await Promise.all([ctx.endpointSlices(cluster, namespace, name), ctx.service(cluster, namespace, name)])
-  if (!slices.ok) return unknown('endpoints', title, slices.error.message, {missing: needs('list', 'endpointslices.discovery.k8s.io', namespace, cluster.context)})
+  if (!slices.ok) return unknown('endpoints', title, slices.error.message, missingIf(slices.error, needs('list', 'endpointslices.discovery.k8s.io', namespace, cluster.context)))
   const ready = readyEndpoints(slices.value)
   if (ready.length > 0) {
     const pods = ready.map((e) => e.targetRef?.name ?? e.addresses[0]).slice(0, 3)
@@ -77,7 +77,7 @@ export function parseLookups(output: string): Map<string, {addresses: string[]; 
     const answer = text.split(/\nName:\s/)[1] ?? ''
     const addresses = [...answer.matchAll(/Address(?: \d+)?:\s*([0-9a-fA-F:.]+)/g)].map((m) => m[1])
     const error = text.split('\n').map((l) => l.trim()).find((l) => /can't find|timed out|no servers|NXDOMAIN|SERVFAIL|REFUSED|can't resolve|bad address/i.test(l))
-    result.set(name, {addresses, ...(addresses.length === 0 ? {error: error ?? (rc && rc !== '0' ? `nslookup exited ${rc}` : 'no address in the answer')} : {})})
+    result.set(name, {addresses, ...(addresses.length === 0 ? {error: error ?? (rc === '124' ? 'no answer within 2 s' : rc && rc !== '0' ? `nslookup exited ${rc}` : 'no address in the answer')} : {})})
   }
   return result
 }
@@ -85,7 +85,8 @@ export function parseLookups(output: string): Map<string, {addresses: string[]; 
 /** One exec per client pod resolves every name its services need. */
 export function lookups(ctx: DoctorContext, provider: Provider, pod: Pod) {
   const names = [...new Set(ctx.registry.services.map((s) => fqdn(ctx, s)))].sort()
-  const script = names.map((n) => `echo "@@svcgw-lookup ${n}"; timeout 3 nslookup ${n} 2>&1; echo "@@rc=$?"`).join('\n')
+  // In parallel, each answer printed in one write (well under PIPE_BUF, so never interleaved).
+  const script = [...names.map((n) => `( out=$(timeout 2 nslookup ${n} 2>&1; echo "@@rc=$?"); printf '@@svcgw-lookup %s\\n%s\\n' ${n} "$out" ) &`), 'wait'].join('\n')
   return ctx.exec(provider.cluster, provider.namespace, pod.metadata.name, 'proxy', script, 'nslookup')
 }
 
@@ -97,7 +98,7 @@ export async function dnsHop(ctx: DoctorContext, service: ExposedService, provid
   const pod = pods.ok ? pods.value.find((p) => p.status?.phase === 'Running') : undefined
   if (!pod) return unknown('dns', title, `${name}: no running client pod to resolve it from`)
   const [out, svc] = await Promise.all([lookups(ctx, provider, pod), ctx.service(provider.cluster, service.clientService.namespace, service.clientService.name)])
-  if (!out.ok) return unknown('dns', title, `${name}: ${out.error.message}`, {missing: needs('create', 'pods/exec', provider.namespace, provider.cluster.context)})
+  if (!out.ok) return unknown('dns', title, `${name}: ${out.error.message}`, missingIf(out.error, needs('create', 'pods/exec', provider.namespace, provider.cluster.context)))
   const answer = parseLookups(out.value).get(name)
   if (answer && answer.addresses.length > 0) {
     const clusterIP = svc.ok ? svc.value?.spec?.clusterIP : undefined
@@ -139,7 +140,7 @@ async function branchConnections(ctx: DoctorContext, service: ExposedService, cl
     return [endpoint.slice(0, i).replace(/^\[|\]$/g, ''), Number(endpoint.slice(i + 1))]
   })()
   if (host && port) {
-    checks.push({cluster: provider.cluster, namespace: provider.namespace, subject: 'the client pod', connection: {direction: 'egress', namespace: provider.namespace, podLabels: clientLabels, peer: {what: `the server ${client.endpoint}`, ip: host}, port, protocol: proto}})
+    checks.push({cluster: provider.cluster, namespace: provider.namespace, subject: 'the client pod', connection: {direction: 'egress', namespace: provider.namespace, podLabels: clientLabels, peer: {what: 'the server', ip: host}, port, protocol: proto}})
   }
   // The tunnel, seen from the server: ingress on its port (the client's own pod when it is in the server's cluster).
   const serverPod = await ctx.serverPod()

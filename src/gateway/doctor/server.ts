@@ -5,7 +5,7 @@ import {names} from '../../render/names.js'
 import {selectorFor} from '../../render/objects.js'
 import {serverWorkload} from '../../render/server.js'
 import {SYNC_ANNOTATION} from '../live.js'
-import {DoctorContext, needs} from './context.js'
+import {DoctorContext, missingIf, needs} from './context.js'
 import {exposeCommand, kubectlIn, serverInstallCommand} from './fixes.js'
 import {crashLines} from './logs.js'
 import {fail, Hop, ok, unknown} from './model.js'
@@ -22,7 +22,7 @@ export async function consumerServiceHop(ctx: DoctorContext, service: ExposedSer
   const title = 'consumer Service'
   const {cluster, namespace, home} = ctx
   const found = await ctx.service(cluster, namespace, service.name)
-  if (!found.ok) return unknown('consumer-service', title, found.error.message, {missing: needs('get', 'services', namespace, cluster.context)})
+  if (!found.ok) return unknown('consumer-service', title, found.error.message, missingIf(found.error, needs('get', 'services', namespace, cluster.context)))
   const svc = found.value
   const reExpose = exposeCommand(home, service, {}, ctx.registry.clients)
   if (!svc) return fail('consumer-service', title, `no Service ${namespace}/${service.name}`, 'the consumer Service is missing (deleted by hand?)', reExpose)
@@ -40,7 +40,7 @@ export async function consumerServiceHop(ctx: DoctorContext, service: ExposedSer
   }
   const where = `${svc.spec?.clusterIP ?? ''}:${service.port} → :${service.internalPort}`
   const slices = await ctx.endpointSlices(cluster, namespace, service.name)
-  if (!slices.ok) return unknown('consumer-service', title, `${where}; endpoints unreadable`, {missing: needs('list', 'endpointslices.discovery.k8s.io', namespace, cluster.context)})
+  if (!slices.ok) return unknown('consumer-service', title, `${where}; endpoints unreadable`, missingIf(slices.error, needs('list', 'endpointslices.discovery.k8s.io', namespace, cluster.context)))
   const ready = readyEndpoints(slices.value)
   if (ready.length > 0) {
     const pods = ready.map((e) => e.targetRef?.name).filter(Boolean)
@@ -77,19 +77,22 @@ export async function serverPodHop(ctx: DoctorContext): Promise<Hop> {
   const {cluster, namespace, home} = ctx
   const install = serverInstallCommand(home, ctx.settings)
   const [deployment, pods, drift] = await Promise.all([ctx.serverDeployment(), ctx.serverPods(), drifted(ctx)])
-  if (!deployment.ok) return unknown('server-pod', title, deployment.error.message, {missing: needs('get', 'deployments.apps', namespace, cluster.context)})
+  if (!deployment.ok) return unknown('server-pod', title, deployment.error.message, missingIf(deployment.error, needs('get', 'deployments.apps', namespace, cluster.context)))
   if (!deployment.value) return fail('server-pod', title, `no Deployment ${namespace}/${names.serverDeployment}`, 'the server is not installed here (or was deleted)', install)
   if (deployment.value.spec?.replicas === 0) {
     return fail('server-pod', title, `deployment/${names.serverDeployment} is scaled to 0`, 'no server pod runs', kubectlIn(cluster.context, namespace, `scale deployment/${names.serverDeployment} --replicas 1`))
   }
-  if (!pods.ok) return unknown('server-pod', title, pods.error.message, {missing: needs('list', 'pods', namespace, cluster.context)})
+  if (!pods.ok) return unknown('server-pod', title, pods.error.message, missingIf(pods.error, needs('list', 'pods', namespace, cluster.context)))
   const pod = pods.value[0]
   const describe = kubectlIn(cluster.context, namespace, `describe pod ${pod?.metadata.name ?? `-l app.kubernetes.io/component=server`}`)
   if (!pod) return fail('server-pod', title, 'no server pod', 'the Deployment has no pod', kubectlIn(cluster.context, namespace, `describe deployment ${names.serverDeployment}`))
   const podName = pod.metadata.name
   const statuses = pod.status?.containerStatuses ?? []
   const crash = crashing(statuses)
-  const driftFix = drift.length > 0 ? `${drift.join(' and ')} ${drift.length === 1 ? 'differs' : 'differ'} from what the registry renders (edited by hand?): ${install}` : undefined
+  const driftFix =
+    drift.length > 0
+      ? `${drift.join(' and ')} ${drift.length === 1 ? 'differs' : 'differ'} from what the registry renders (edited by hand?): ${install}${crashing(statuses) ? ` --no-wait, then ${kubectlIn(cluster.context, namespace, `delete pod ${podName}`)} (a crash-looping container otherwise waits out its back-off)` : ''}`
+      : undefined
   if (crash) {
     const log = await ctx.logs(cluster, namespace, podName, crash.name, true)
     const said = log.ok ? crashLines(log.value).map((l) => `"${l}"`).join(', ') : `its log is unreadable (${needs('get', 'pods/log', namespace, cluster.context)})`
@@ -113,7 +116,7 @@ export async function serverPodHop(ctx: DoctorContext): Promise<Hop> {
   const restarts = statuses.reduce((n, c) => n + c.restartCount, 0)
   const [live, expected] = await Promise.all([ctx.serverConfigId(), ctx.expectedServerConfigId()])
   const base = `${podName} Running, Ready, ${restarts} restart${restarts === 1 ? '' : 's'}`
-  if (!live.ok) return unknown('server-pod', title, `${base}; its proxy's config ID is unreadable (${live.error.message})`, {missing: needs('create', 'pods/portforward', namespace, cluster.context)})
+  if (!live.ok) return unknown('server-pod', title, `${base}; its proxy's config ID is unreadable (${live.error.message})`, missingIf(live.error, needs('create', 'pods/portforward', namespace, cluster.context)))
   if (!expected.ok || !expected.value) return ok('server-pod', title, `${base}; proxy config ${live.value}`)
   if (live.value !== expected.value) {
     return fail(
@@ -132,7 +135,7 @@ export async function serverPolicyHop(ctx: DoctorContext, service: ExposedServic
   const title = 'network policy (server)'
   const {cluster, namespace} = ctx
   const policies = await ctx.networkPolicies(cluster, namespace)
-  if (!policies.ok) return unknown('server-policy', title, policies.error.message, {missing: needs('list', 'networkpolicies.networking.k8s.io', namespace, cluster.context)})
+  if (!policies.ok) return unknown('server-policy', title, policies.error.message, missingIf(policies.error, needs('list', 'networkpolicies.networking.k8s.io', namespace, cluster.context)))
   if (policies.value.length === 0) return ok('server-policy', title, `no NetworkPolicy in ${namespace}`)
   const pod = await ctx.serverPod()
   const connection = {
@@ -160,7 +163,7 @@ export async function serverPolicyHop(ctx: DoctorContext, service: ExposedServic
 export async function frontendHop(ctx: DoctorContext, service: ExposedService): Promise<Hop> {
   const title = 'frontend'
   const stats = await ctx.stats()
-  if (!stats.ok) return unknown('frontend', title, `HAProxy's stats are unreadable (${stats.error.message})`, {missing: needs('create', 'pods/portforward', ctx.namespace, ctx.cluster.context)})
+  if (!stats.ok) return unknown('frontend', title, `HAProxy's stats are unreadable (${stats.error.message})`, missingIf(stats.error, needs('create', 'pods/portforward', ctx.namespace, ctx.cluster.context)))
   const row = stats.value.find((r) => r.pxname === frontendOf(service) && r.svname === 'FRONTEND')
   if (!row) {
     const running = stats.value.filter((r) => r.pxname.startsWith(FRONTEND_PREFIX) && r.svname === 'FRONTEND').map((r) => r.pxname)
