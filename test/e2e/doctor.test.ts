@@ -8,6 +8,7 @@ import {until} from '../cluster/workloads.js'
 import {CliResult} from '../unit/cli/run-cli.js'
 import {expiredCertificate, foreignCertificate, installKeyPair, readKeyPair} from './doctor-certs.js'
 import {DoctorGateway, installDoctorGateway, kubectlRun, removeDoctorGateway, svcgwRun} from './doctor-setup.js'
+import {RESTRICTED_USER, restrictedEnv} from '../cluster/gateway/harness.js'
 import {measured} from './prober.js'
 
 interface Report {
@@ -84,7 +85,7 @@ describe('kubectl svcgw doctor on real pods (e2e)', function () {
 
   /** Runs the fix doctor named when it is one command (kubectl, or kubectl svcgw: this build). */
   async function applyFix(line: string): Promise<void> {
-    const fix = /; fix: (kubectl [^()]*?)(?: \(|,|$)/.exec(line)?.[1]?.trim()
+    const fix = /; fix: (kubectl [^();,]*?)(?: \(|,|;|$)/.exec(line)?.[1]?.trim()
     assert.ok(fix, `a command in ${line}`)
     const argv = fix.split(/\s+/)
     if (argv[1] === 'svcgw') {
@@ -176,13 +177,16 @@ describe('kubectl svcgw doctor on real pods (e2e)', function () {
       for (const ctx of ['ctx-a', 'ctx-b']) k(ctx, ['patch', 'service', 'web1', '-n', g.app, '--type', 'json', '-p', JSON.stringify([{op: 'replace', path: '/spec/ports/0/port', value: port}])])
     }
     setPort(8081)
-    const {line} = await namesFault('wrong clientService.port', /provider Service: Service \S+\/web1 in ctx-\w has no port 80 \(its ports: 8081\).*fix: kubectl svcgw expose web1 --port 8081 --service-namespace \S+ --local-port 80 --overwrite/)
-    await applyFix(line)
-    await healthyAgain('the port')
-    // Back as it was, for the faults after this one.
-    setPort(80)
-    const r = await svcgwRun(set.kubeconfig, ['expose', 'web1', '--port', '80', '--service-namespace', g.app, '--overwrite', ...g.home])
-    assert.equal(r.status, 0, r.stderr)
+    try {
+      const {line} = await namesFault('wrong clientService.port', /provider Service: Service \S+\/web1 in ctx-\w has no port 80 \(its ports: 8081\).*fix: kubectl svcgw expose web1 --port 8081 --service-namespace \S+ --local-port 80 --overwrite/)
+      await applyFix(line)
+      await healthyAgain('the port')
+    } finally {
+      // Back as it was, for the faults after this one.
+      setPort(80)
+      const r = await svcgwRun(set.kubeconfig, ['expose', 'web1', '--port', '80', '--service-namespace', g.app, '--overwrite', ...g.home])
+      assert.equal(r.status, 0, r.stderr)
+    }
     await healthyAgain('the port, back')
   })
 
@@ -249,5 +253,40 @@ describe('kubectl svcgw doctor on real pods (e2e)', function () {
     assert.equal(r.status, 0, r.stderr)
     k('ctx-a', ['delete', 'pod', '-n', g.gw, '-l', 'app.kubernetes.io/component=server', '--wait=false'])
     await healthyAgain('the server config', 180_000)
+  })
+  it("doctor's RBAC: with the viewer Roles only, the hops it cannot check are '?' naming the permission (exit 9); with the doctor Roles, every hop ✓ (exit 0)", async () => {
+    const restricted = restrictedEnv({kubeconfig: set.kubeconfig})
+    const roles = async (role: string) => {
+      const out: Array<[string, string]> = []
+      for (const [ctx, args] of [
+        ['ctx-a', ['-n', g.gw]],
+        ['ctx-b', ['--side', 'provider', '--client-namespace', g.remote]],
+        ['ctx-a', ['--side', 'provider', '--client-namespace', g.local]],
+      ] as const) {
+        const r = await svcgwRun(set.kubeconfig, ['rbac', role, ...args, '--user', RESTRICTED_USER])
+        assert.equal(r.status, 0, r.stderr)
+        out.push([ctx, r.stdout])
+      }
+      return out
+    }
+    const viewer = await roles('viewer')
+    const doctorRoles = await roles('doctor')
+    try {
+      for (const [ctx, yaml] of viewer) k(ctx, ['apply', '-f', '-'], yaml)
+      const limited = await svcgwRun(restricted.kubeconfig, ['doctor', 'web1', ...g.home])
+      capture('viewer-only', limited)
+      assert.equal(limited.status, 9, limited.stdout + limited.stderr)
+      assert.match(limited.stdout, /\? certificate .*\n\s+needs: get secrets in namespace /)
+      assert.match(limited.stdout, /needs: create pods\/exec in namespace /)
+      assert.doesNotMatch(limited.stdout, /✗/, 'nothing is called broken for want of a permission')
+      for (const [ctx, yaml] of doctorRoles) k(ctx, ['apply', '-f', '-'], yaml)
+      const full = await until('doctor with its Roles to exit 0', async () => {
+        const r = await svcgwRun(restricted.kubeconfig, ['doctor', ...g.home])
+        return r.status === 0 ? r : undefined
+      }, 30_000)
+      assert.doesNotMatch(full.stdout, /[✗?] /)
+    } finally {
+      for (const [ctx, yaml] of [...viewer, ...doctorRoles]) k(ctx, ['delete', '--ignore-not-found', '-f', '-'], yaml)
+    }
   })
 })
