@@ -6,7 +6,7 @@ import {formatEndpoint} from '../../registry/validate.js'
 import {ExposedService, RegisteredClient} from '../../registry/types.js'
 import {names} from '../../render/names.js'
 import {Provider} from '../providers.js'
-import {DoctorContext, missingIf, needs} from './context.js'
+import {DoctorContext, missingIf, needs, why} from './context.js'
 import {clientInstallCommand, kubectlIn, rotateCommand} from './fixes.js'
 import {ConnectionError, crashLines, dialedAddress, lastConnectionError, saysConnected} from './logs.js'
 import {fail, Hop, ok, unknown} from './model.js'
@@ -50,12 +50,12 @@ export async function clientPodHop(ctx: DoctorContext, client: RegisteredClient,
   const {cluster, namespace} = provider
   const where = `${cluster.context}/${namespace}`
   const [deployment, pods] = await Promise.all([ctx.clientDeployment(provider), ctx.clientPods(provider)])
-  if (!deployment.ok) return unknown('client-pod', title, deployment.error.message, missingIf(deployment.error, needs('get', 'deployments.apps', namespace, cluster.context)))
+  if (!deployment.ok) return unknown('client-pod', title, why(deployment.error), missingIf(deployment.error, needs('get', 'deployments.apps', namespace, cluster.context)))
   if (!deployment.value) return fail('client-pod', title, `no Deployment ${names.clientDeployment} in ${where}`, `client ${client.name} is not installed there (or was deleted)`, clientInstallCommand(ctx.home, client))
   if (deployment.value.spec?.replicas === 0) {
     return fail('client-pod', title, `deployment/${names.clientDeployment} in ${where} is scaled to 0`, 'no client pod runs, so nothing dials the server', kubectlIn(cluster.context, namespace, `scale deployment/${names.clientDeployment} --replicas 1`))
   }
-  if (!pods.ok) return unknown('client-pod', title, pods.error.message, missingIf(pods.error, needs('list', 'pods', namespace, cluster.context)))
+  if (!pods.ok) return unknown('client-pod', title, why(pods.error), missingIf(pods.error, needs('list', 'pods', namespace, cluster.context)))
   const pod: Pod | undefined = pods.value[0]
   if (!pod) return fail('client-pod', title, `no client pod in ${where}`, 'the Deployment has no pod', kubectlIn(cluster.context, namespace, `describe deployment ${names.clientDeployment}`))
   const statuses = pod.status?.containerStatuses ?? []
@@ -95,7 +95,7 @@ export async function certificateHop(ctx: DoctorContext, client: RegisteredClien
       return unknown(
         'certificate',
         title,
-        `serial ${client.serial} registered, valid until ${client.notAfter}; the one the provider holds is unreadable (${held.error.message})`,
+        `serial ${client.serial} registered, valid until ${client.notAfter}; the one the provider holds is unreadable (${why(held.error)})`,
         missingIf(held.error, needs('get', 'secrets', provider.namespace, provider.cluster.context)),
       )
     }
@@ -175,6 +175,6 @@ export async function tunnelHop(ctx: DoctorContext, client: RegisteredClient, pr
       : tunnelFix(ctx, client, error, dialed, now)
   const detail = `${client.name} (${client.tunnelIP}) not connected${row?.lastchg !== undefined ? ` for ${ago(row.lastchg)}` : ''}${row ? `; the server's check: ${checkSummary(row)}` : ''}`
   if (log && !log.ok) return fail('tunnel', title, detail, `${cause} (its log is unreadable: ${needs('get', 'pods/log', provider.namespace, provider.cluster.context)})`, fix)
-  return fail('tunnel', title, detail, cause, fix, latency === undefined ? {} : {latencyMs: latency})
+  return fail('tunnel', title, detail, cause, fix)
 }
 

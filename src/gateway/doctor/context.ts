@@ -36,6 +36,9 @@ export const needs = (verb: string, resource: string, namespace: string | undefi
 /** A '?' hop's note: the permission it needed when the look was refused, else nothing (the detail says what failed). */
 export const missingIf = (error: SvcgwError, need: string): {missing?: string} => (error.errorClass === 'forbidden' ? {missing: need} : {})
 
+/** A failed look in a few words: a refusal says so (the '?' line names the permission), anything else its message. */
+export const why = (error: SvcgwError): string => (error.errorClass === 'forbidden' ? 'not allowed to look' : error.message)
+
 /** Seconds a probe or lookup inside a pod may take. */
 export const POD_TIMEOUT_MS = 8000
 

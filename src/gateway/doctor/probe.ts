@@ -2,7 +2,7 @@ import {SvcgwError} from '../../errors.js'
 import {backendOf} from '../../dataplane/haproxy.js'
 import {HaproxyStatRow} from '../../health/index.js'
 import {ExposedService, RegisteredClient} from '../../registry/types.js'
-import {DoctorContext, Got, missingIf, needs} from './context.js'
+import {DoctorContext, Got, missingIf, needs, why} from './context.js'
 import {kubectlIn} from './fixes.js'
 import {fail, Hop, ok, unknown} from './model.js'
 
@@ -114,7 +114,7 @@ const fmt = (latency: number | undefined) => (latency === undefined ? '' : ` in 
 /** The probe straight through one client's tunnel. */
 export function clientProbeHop(probes: Got<Map<string, ProbeResult>>, service: ExposedService, client: RegisteredClient, ctx: DoctorContext, mode: ProbeMode): Hop {
   const title = 'probe'
-  if (!probes.ok) return unknown('probe', title, probes.error.message, missingIf(probes.error, needs('create', 'pods/exec', ctx.namespace, ctx.cluster.context)))
+  if (!probes.ok) return unknown('probe', title, why(probes.error), missingIf(probes.error, needs('create', 'pods/exec', ctx.namespace, ctx.cluster.context)))
   const r = probes.value.get(clientProbeId(service, client))
   const to = `${client.tunnelIP}:${service.internalPort}`
   if (!r) return unknown('probe', title, `no result for ${to}`)
@@ -126,7 +126,7 @@ export function clientProbeHop(probes: Got<Map<string, ProbeResult>>, service: E
 /** The probe through the server's frontend, and which client served it. */
 export function frontendProbeHop(probes: Got<Map<string, ProbeResult>>, service: ExposedService, ctx: DoctorContext, mode: ProbeMode, served: string[] | undefined): Hop {
   const title = 'end to end'
-  if (!probes.ok) return unknown('probe', title, probes.error.message, missingIf(probes.error, needs('create', 'pods/exec', ctx.namespace, ctx.cluster.context)))
+  if (!probes.ok) return unknown('probe', title, why(probes.error), missingIf(probes.error, needs('create', 'pods/exec', ctx.namespace, ctx.cluster.context)))
   const r = probes.value.get(frontendProbeId(service))
   if (!r) return unknown('probe', title, 'no result')
   const what = mode === 'http' ? `GET / through ${service.name}:${service.port}` : `TCP through ${service.name}:${service.port}`

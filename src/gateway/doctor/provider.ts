@@ -3,7 +3,7 @@ import {selectorString} from '../../kube/object.js'
 import {ExposedService, RegisteredClient} from '../../registry/types.js'
 import {selectorFor} from '../../render/objects.js'
 import {Provider} from '../providers.js'
-import {DoctorContext, missingIf, needs} from './context.js'
+import {DoctorContext, missingIf, needs, why} from './context.js'
 import {exposeCommand, kubectlIn} from './fixes.js'
 import {fail, Hop, ok, unknown} from './model.js'
 import {Connection, describeConnection, evaluate, PolicyVerdict} from './netpol.js'
@@ -17,7 +17,7 @@ export async function providerServiceHop(ctx: DoctorContext, service: ExposedSer
   const {name, namespace, port} = service.clientService
   const where = `${namespace}/${name} in ${provider.cluster.context}`
   const found = await ctx.service(provider.cluster, namespace, name)
-  if (!found.ok) return unknown('provider-service', title, found.error.message, missingIf(found.error, needs('get', 'services', namespace, provider.cluster.context)))
+  if (!found.ok) return unknown('provider-service', title, why(found.error), missingIf(found.error, needs('get', 'services', namespace, provider.cluster.context)))
   if (!found.value) {
     return fail('provider-service', title, `no Service ${where}`, 'the Service the exposed service targets does not exist', `create it again, or retarget: ${exposeCommand(ctx.home, service, {name: 'SERVICE'}, ctx.registry.clients)}`)
   }
@@ -48,7 +48,7 @@ export async function endpointsHop(ctx: DoctorContext, service: ExposedService, 
   const {name, namespace} = service.clientService
   const cluster = provider.cluster
   const [slices, svc] = await Promise.all([ctx.endpointSlices(cluster, namespace, name), ctx.service(cluster, namespace, name)])
-  if (!slices.ok) return unknown('endpoints', title, slices.error.message, missingIf(slices.error, needs('list', 'endpointslices.discovery.k8s.io', namespace, cluster.context)))
+  if (!slices.ok) return unknown('endpoints', title, why(slices.error), missingIf(slices.error, needs('list', 'endpointslices.discovery.k8s.io', namespace, cluster.context)))
   const ready = readyEndpoints(slices.value)
   if (ready.length > 0) {
     const pods = ready.map((e) => e.targetRef?.name ?? e.addresses[0]).slice(0, 3)
@@ -229,7 +229,7 @@ export async function clientPolicyHop(ctx: DoctorContext, service: ExposedServic
     }
     if (verdict.verdict === 'unknown') undecided ??= `${verdict.policies.join(', ')} in ${check.namespace} may not allow ${describeConnection(check.connection)} (a rule names peers doctor cannot place)`
   }
-  if (unread.length > 0) return unknown('client-policy', title, 'NetworkPolicies unreadable', {missing: unread.join('; ')})
+  if (unread.length > 0) return unknown('client-policy', title, 'NetworkPolicies unreadable', {missing: [...new Set(unread)].join('; ')})
   if (undecided) return unknown('client-policy', title, undecided)
   return ok('client-policy', title, counted === 0 ? 'no NetworkPolicy along the way' : `the ${counted} NetworkPolic${counted === 1 ? 'y' : 'ies'} along the way allow it`)
 }

@@ -5,7 +5,7 @@ import {names} from '../../render/names.js'
 import {selectorFor} from '../../render/objects.js'
 import {serverWorkload} from '../../render/server.js'
 import {SYNC_ANNOTATION} from '../live.js'
-import {DoctorContext, missingIf, needs} from './context.js'
+import {DoctorContext, missingIf, needs, why} from './context.js'
 import {exposeCommand, kubectlIn, serverInstallCommand} from './fixes.js'
 import {crashLines} from './logs.js'
 import {fail, Hop, ok, unknown} from './model.js'
@@ -22,7 +22,7 @@ export async function consumerServiceHop(ctx: DoctorContext, service: ExposedSer
   const title = 'consumer Service'
   const {cluster, namespace, home} = ctx
   const found = await ctx.service(cluster, namespace, service.name)
-  if (!found.ok) return unknown('consumer-service', title, found.error.message, missingIf(found.error, needs('get', 'services', namespace, cluster.context)))
+  if (!found.ok) return unknown('consumer-service', title, why(found.error), missingIf(found.error, needs('get', 'services', namespace, cluster.context)))
   const svc = found.value
   const reExpose = exposeCommand(home, service, {}, ctx.registry.clients)
   if (!svc) return fail('consumer-service', title, `no Service ${namespace}/${service.name}`, 'the consumer Service is missing (deleted by hand?)', reExpose)
@@ -77,12 +77,12 @@ export async function serverPodHop(ctx: DoctorContext): Promise<Hop> {
   const {cluster, namespace, home} = ctx
   const install = serverInstallCommand(home, ctx.settings)
   const [deployment, pods, drift] = await Promise.all([ctx.serverDeployment(), ctx.serverPods(), drifted(ctx)])
-  if (!deployment.ok) return unknown('server-pod', title, deployment.error.message, missingIf(deployment.error, needs('get', 'deployments.apps', namespace, cluster.context)))
+  if (!deployment.ok) return unknown('server-pod', title, why(deployment.error), missingIf(deployment.error, needs('get', 'deployments.apps', namespace, cluster.context)))
   if (!deployment.value) return fail('server-pod', title, `no Deployment ${namespace}/${names.serverDeployment}`, 'the server is not installed here (or was deleted)', install)
   if (deployment.value.spec?.replicas === 0) {
     return fail('server-pod', title, `deployment/${names.serverDeployment} is scaled to 0`, 'no server pod runs', kubectlIn(cluster.context, namespace, `scale deployment/${names.serverDeployment} --replicas 1`))
   }
-  if (!pods.ok) return unknown('server-pod', title, pods.error.message, missingIf(pods.error, needs('list', 'pods', namespace, cluster.context)))
+  if (!pods.ok) return unknown('server-pod', title, why(pods.error), missingIf(pods.error, needs('list', 'pods', namespace, cluster.context)))
   const pod = pods.value[0]
   const describe = kubectlIn(cluster.context, namespace, `describe pod ${pod?.metadata.name ?? `-l app.kubernetes.io/component=server`}`)
   if (!pod) return fail('server-pod', title, 'no server pod', 'the Deployment has no pod', kubectlIn(cluster.context, namespace, `describe deployment ${names.serverDeployment}`))
@@ -135,7 +135,7 @@ export async function serverPolicyHop(ctx: DoctorContext, service: ExposedServic
   const title = 'network policy (server)'
   const {cluster, namespace} = ctx
   const policies = await ctx.networkPolicies(cluster, namespace)
-  if (!policies.ok) return unknown('server-policy', title, policies.error.message, missingIf(policies.error, needs('list', 'networkpolicies.networking.k8s.io', namespace, cluster.context)))
+  if (!policies.ok) return unknown('server-policy', title, why(policies.error), missingIf(policies.error, needs('list', 'networkpolicies.networking.k8s.io', namespace, cluster.context)))
   if (policies.value.length === 0) return ok('server-policy', title, `no NetworkPolicy in ${namespace}`)
   const pod = await ctx.serverPod()
   const connection = {
