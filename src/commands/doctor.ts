@@ -51,19 +51,22 @@ export default class Doctor extends ClusterCommand<typeof Doctor> {
   static override summary = "Find the broken hop on each exposed service's path and say how to fix it."
   static override description = `Walks each service's path from the consumer to the provider: the consumer Service, the server pod and its config, the proxy's frontend, then per client the server's backend check, the client pod, its certificate, NetworkPolicies, the tunnel, the provider Service, its endpoints and its DNS name, and a probe through the gateway (one straight through each client's tunnel, one through the server's frontend, naming the client that served it). One line per hop (✓ / ✗ / ?); it stops at the first broken hop of each path and names the cause and the fix.
 Exits 0 when every path works, 8 when one does not, 9 when a path could not be checked (a '?' names the permission it needed). Needs more than status: exec in the gateway pods, their logs and the Secrets (see docs/rbac.md, "kubectl svcgw rbac doctor").`
-  static override examples = ['<%= config.bin %> doctor', '<%= config.bin %> doctor nginx', '<%= config.bin %> doctor nginx --http', '<%= config.bin %> doctor -o json']
+  static override examples = ['<%= config.bin %> doctor', '<%= config.bin %> doctor nginx', '<%= config.bin %> doctor nginx --http', '<%= config.bin %> doctor nginx --probe-pod', '<%= config.bin %> doctor -o json']
   static override strict = false
   static override args = {
     service: Args.string({description: 'Exposed service to check (repeatable; default: every one).'}),
   }
   static override flags = {
     http: Flags.boolean({description: 'Probe with an HTTP GET / instead of a bare TCP connection.'}),
+    'probe-pod': Flags.boolean({
+      description: 'Probe through the consumer Service (its DNS name, kube-proxy) from a short-lived pod in the gateway namespace, instead of from the server pod (needs create and delete on pods).',
+    }),
   }
 
   async run(): Promise<DoctorReport> {
     const home = await this.home()
     const {doctor} = await import('../gateway/doctor/index.js')
-    const report = await doctor(home, {services: [...new Set(this.positionals)], http: this.flags.http})
+    const report = await doctor(home, {services: [...new Set(this.positionals)], http: this.flags.http, probePod: this.flags['probe-pod']})
     this.emit(report, renderDoctor)
     if (report.verdict === 'broken') throw new SvcgwError('unhealthy', report.message)
     if (report.verdict === 'unknown') throw new SvcgwError('unknown', report.message)

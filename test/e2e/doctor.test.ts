@@ -144,6 +144,12 @@ describe('kubectl svcgw doctor on real pods (e2e)', function () {
     capture('healthy-http', http)
     const probeLine = http.stdout.split('\n').find((l) => l.includes('end to end'))!
     measured(`doctor --http: ${probeLine.trim()}`)
+    // From a pod of its own, through the consumer Service's DNS name and kube-proxy; the pod is gone after.
+    const fromPod = await doctor(['web1', '--http', '--probe-pod'])
+    assert.equal(fromPod.status, 0, fromPod.stderr)
+    assert.match(fromPod.stdout, new RegExp(`GET / through web1\\.${g.gw}\\.svc:80 from a probe pod: HTTP/1\\.[01] 200 OK in [\\d.]+ ms, served by (ctx-b|local)`))
+    capture('healthy-probe-pod', fromPod)
+    await until('the probe pod gone', async () => k('ctx-a', ['get', 'pods', '-n', g.gw, '-l', 'app.kubernetes.io/component=doctor', '-o', 'name']).trim() === '', 30_000)
   })
 
   it('a client scaled to 0: the client pod hop, fixed by the scale it names', async () => {

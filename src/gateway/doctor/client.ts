@@ -76,7 +76,20 @@ export async function clientPodHop(ctx: DoctorContext, client: RegisteredClient,
     return fail('client-pod', title, `${pod.metadata.name} in ${where} is ${pod.status?.phase ?? 'unknown'}${waiting ? ` (${waiting})` : ''}`, 'the client pod does not run', kubectlIn(cluster.context, namespace, `describe pod ${pod.metadata.name}`))
   }
   const ready = (pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True')
-  return ok('client-pod', title, `${pod.metadata.name} in ${where} Running, ${ready ? 'Ready (connected)' : 'not Ready (Ready means connected: see the tunnel)'}`)
+  const base = `${pod.metadata.name} in ${where} Running, ${ready ? 'Ready (connected)' : 'not Ready (Ready means connected: see the tunnel)'}`
+  // Its proxy runs the config rendered from the registry now (a retarget or a new service reaches it live).
+  const [live, expected] = await Promise.all([ctx.clientConfigId(provider, pod.metadata.name), ctx.expectedClientConfigId(provider)])
+  if (!live.ok) return unknown('client-pod', title, `${base}; its proxy's config ID is unreadable (${why(live.error)})`, missingIf(live.error, needs('create', 'pods/portforward', namespace, cluster.context)))
+  if (expected.ok && expected.value && live.value !== expected.value) {
+    return fail(
+      'client-pod',
+      title,
+      `${base}; its proxy runs config ${live.value}, the registry renders ${expected.value}`,
+      'the client has not loaded the current config (the ConfigMap was not updated, the kubelet has not refreshed it yet, or the new config was invalid and kept out)',
+      `${clientInstallCommand(ctx.home, client)} (pushes the current config), then "${kubectlIn(cluster.context, namespace, `logs ${pod.metadata.name} -c proxy`)}" says whether it loaded`,
+    )
+  }
+  return ok('client-pod', title, `${base}; proxy runs the current config`)
 }
 
 /** 4b. The certificate the provider holds: not expired, not revoked, signed by the gateway's current CA, the one registered. */

@@ -188,6 +188,14 @@ export class DoctorContext {
     return this.once(`client-cert/${provider.clientName}`, () => readClientKeyPair(provider.cluster, provider.namespace))
   }
 
+  /** The ID of the config a client's proxy runs, through port-forward to its pod. */
+  clientConfigId(provider: Provider, pod: string): Promise<Got<string>> {
+    return this.once(`client-config-id/${provider.clientName}/${pod}`, async () =>
+      (await podHttpGet(provider.cluster, provider.namespace, pod, STATS_PORT, CONFIG_ID_PATH, POD_TIMEOUT_MS)).trim(),
+    )
+  }
+
+  /** The ID a client's proxy should answer: that of its config rendered from the registry now. */
   expectedClientConfigId(provider: Provider): Promise<Got<string | undefined>> {
     return this.once(`client-config-id-expected/${provider.clientName}`, () => clientLive(this.home, provider).expectedId())
   }

@@ -4,7 +4,7 @@ import {Home} from '../home.js'
 import {backendHop, certificateHop, clientPodHop, tunnelHop} from './client.js'
 import {DoctorContext} from './context.js'
 import {ClientBranch, DoctorReport, Hop, PathVerdict, problemLine, ServicePath, unknown} from './model.js'
-import {frontendProbeHop, clientProbeHop, ProbeMode, runProbes, servedBy} from './probe.js'
+import {frontendProbeHop, clientProbeHop, ProbeMode, ProbeOptions, runProbes, servedBy} from './probe.js'
 import {clientPolicyHop, dnsHop, endpointsHop, providerServiceHop} from './provider.js'
 import {consumerServiceHop, frontendHop, serverPodHop, serverPolicyHop} from './server.js'
 import {TUNNELS_BACKEND} from '../../dataplane/haproxy.js'
@@ -16,6 +16,8 @@ export interface DoctorOptions {
   services: string[]
   /** Probe with an HTTP request instead of a bare TCP connection. */
   http: boolean
+  /** Probe through the consumer Service from a short-lived pod instead of from the server pod's network. */
+  probePod?: boolean
 }
 
 const broken = (h: Hop) => h.state === 'fail' && !h.symptom
@@ -73,7 +75,7 @@ function verdictOf(hops: Hop[]): PathVerdict {
   return hops.some((h) => h.state === 'unknown') ? 'unknown' : 'ok'
 }
 
-async function walkService(ctx: DoctorContext, service: ExposedService, clients: RegisteredClient[], probes: ReturnType<typeof runProbes>, mode: ProbeMode): Promise<ServicePath> {
+async function walkService(ctx: DoctorContext, service: ExposedService, clients: RegisteredClient[], probes: ReturnType<typeof runProbes>, options: ProbeOptions): Promise<ServicePath> {
   const base = {
     name: service.name,
     port: service.port,
@@ -87,7 +89,7 @@ async function walkService(ctx: DoctorContext, service: ExposedService, clients:
     problems.push(`${service.name}: ${problemLine(stop)}`)
     return {...base, verdict: 'broken', hops: shared, clients: [], problems}
   }
-  const branches = await Promise.all(clients.map((c) => walkClient(ctx, service, c, probes, mode)))
+  const branches = await Promise.all(clients.map((c) => walkClient(ctx, service, c, probes, options.mode)))
   for (const b of branches) {
     const first = b.hops.find(broken)
     if (first) problems.push(`${service.name} via ${b.client}: ${problemLine(first)}`)
@@ -97,7 +99,7 @@ async function walkService(ctx: DoctorContext, service: ExposedService, clients:
     const results = await probes
     const [before, after] = [await ctx.stats('before'), results.ok ? await ctx.stats('after') : undefined]
     const served = before.ok && after?.ok ? servedBy(before.value, after.value, service) : undefined
-    probe = frontendProbeHop(results, service, ctx, mode, served)
+    probe = frontendProbeHop(results, service, ctx, options, served)
     if (broken(probe) && problems.length === 0) problems.push(`${service.name}: ${problemLine(probe)}`)
   } else {
     problems.push(`${service.name}: no client serves it: install one with ${'"kubectl svcgw client install --to CONTEXT"'}`)
@@ -123,10 +125,10 @@ export async function doctor(home: Home, options: DoctorOptions): Promise<Doctor
   const services = options.services.length > 0 ? registry.services.filter((s) => options.services.includes(s.name)) : registry.services
   const ctx = new DoctorContext(home, registry, settings)
   const servingClients = (s: ExposedService) => registry.clients.filter((c) => serves(s, c.name))
-  const mode: ProbeMode = options.http ? 'http' : 'tcp'
+  const probeOptions: ProbeOptions = {mode: options.http ? 'http' : 'tcp', probePod: Boolean(options.probePod)}
   // Started now: the stats are read before the probes run, so their counters tell who served them.
-  const probes = ctx.stats('before').then(() => runProbes(ctx, services, servingClients, mode))
-  const paths = await Promise.all(services.map((s) => walkService(ctx, s, servingClients(s), probes, mode)))
+  const probes = ctx.stats('before').then(() => runProbes(ctx, services, servingClients, probeOptions))
+  const paths = await Promise.all(services.map((s) => walkService(ctx, s, servingClients(s), probes, probeOptions)))
   const brokenPaths = paths.filter((p) => p.verdict === 'broken')
   const unknownPaths = paths.filter((p) => p.verdict === 'unknown')
   const verdict: PathVerdict = brokenPaths.length > 0 ? 'broken' : unknownPaths.length > 0 ? 'unknown' : 'ok'

@@ -1,4 +1,8 @@
+import {randomBytes} from 'node:crypto'
+
 import {SvcgwError} from '../../errors.js'
+import {Pod} from '../../kube/object.js'
+import {LABEL_COMPONENT, LABEL_MANAGED_BY, LABEL_NAME, MANAGED_BY} from '../../render/objects.js'
 import {backendOf} from '../../dataplane/haproxy.js'
 import {HaproxyStatRow} from '../../health/index.js'
 import {ExposedService, RegisteredClient} from '../../registry/types.js'
@@ -85,18 +89,78 @@ export function parseProbes(output: string): Map<string, ProbeResult> {
 export const frontendProbeId = (service: ExposedService) => `fe.${service.name}`
 export const clientProbeId = (service: ExposedService, client: RegisteredClient) => `cl.${service.name}.${client.name}`
 
-/** Every probe of this run, in one exec in the server pod's proxy container. */
-export function runProbes(ctx: DoctorContext, services: ExposedService[], clients: (s: ExposedService) => RegisteredClient[], mode: ProbeMode): Promise<Got<Map<string, ProbeResult>>> {
+/** Where the probes through the frontend start: the server pod's own network, or a short-lived pod of the consumer cluster. */
+export interface ProbeOptions {
+  mode: ProbeMode
+  /** Probe `NAME.NAMESPACE.svc:port` from a pod of its own (the consumer's path through the Service and kube-proxy). */
+  probePod: boolean
+}
+
+const POD_START_MS = 30_000
+
+/**
+ * A pod in the gateway namespace to probe from, like a consumer: the proxy
+ * image (busybox nc), no token, non-root, gone after the run (and stopped by
+ * its own deadline if doctor dies first).
+ */
+async function withProbePod<T>(ctx: DoctorContext, run: (pod: string) => Promise<T>): Promise<T> {
+  const name = `svcgw-doctor-${randomBytes(3).toString('hex')}`
+  const ref = {apiVersion: 'v1', kind: 'Pod', name, namespace: ctx.namespace}
+  await ctx.cluster.create({
+    ...ref,
+    metadata: {name, namespace: ctx.namespace, labels: {[LABEL_NAME]: 'svcgw', [LABEL_COMPONENT]: 'doctor', [LABEL_MANAGED_BY]: MANAGED_BY}},
+    spec: {
+      restartPolicy: 'Never',
+      activeDeadlineSeconds: 300,
+      terminationGracePeriodSeconds: 0,
+      automountServiceAccountToken: false,
+      enableServiceLinks: false,
+      securityContext: {runAsNonRoot: true, runAsUser: 99},
+      containers: [{name: 'probe', image: ctx.settings.images.haproxy, command: ['sleep', '300'], securityContext: {allowPrivilegeEscalation: false, capabilities: {drop: ['ALL']}}}],
+    },
+  })
+  try {
+    const deadline = Date.now() + POD_START_MS
+    for (;;) {
+      const pod = await ctx.cluster.read<Pod>(ref)
+      if (pod?.status?.phase === 'Running') break
+      if (Date.now() > deadline) throw new SvcgwError('timeout', `the probe pod ${name} did not start within ${POD_START_MS / 1000} s`, `see "kubectl -n ${ctx.namespace} describe pod ${name}"`)
+      await new Promise((resolve) => setTimeout(resolve, 250))
+    }
+    return await run(name)
+  } finally {
+    await ctx.cluster.remove(ref).catch(() => undefined)
+  }
+}
+
+/**
+ * Every probe of this run: per service one through the frontend and one
+ * straight through each client's tunnel, in one exec in the server pod's
+ * proxy container; with --probe-pod the frontend's go through the consumer
+ * Service from a pod of their own, at the same time.
+ */
+export function runProbes(ctx: DoctorContext, services: ExposedService[], clients: (s: ExposedService) => RegisteredClient[], options: ProbeOptions): Promise<Got<Map<string, ProbeResult>>> {
   return ctx.once('probes', async () => {
     const pod = await ctx.serverPod()
     if (!pod) throw new SvcgwError('notFound', 'no server pod runs to probe from')
-    const targets = services.flatMap((s) => [
-      {id: frontendProbeId(s), host: '127.0.0.1', port: s.internalPort, hostHeader: `${s.name}.${ctx.namespace}`},
-      ...clients(s).map((c) => ({id: clientProbeId(s, c), host: c.tunnelIP, port: s.internalPort, hostHeader: `${s.clientService.name}.${s.clientService.namespace}`})),
-    ])
-    const out = await ctx.exec(ctx.cluster, ctx.namespace, pod.metadata.name, 'proxy', probeScript(targets, mode), `probes-${mode}`)
-    if (!out.ok) throw out.error
-    return parseProbes(out.value)
+    const frontends = services.map((s) =>
+      options.probePod
+        ? {id: frontendProbeId(s), host: `${s.name}.${ctx.namespace}.svc`, port: s.port, hostHeader: `${s.name}.${ctx.namespace}`}
+        : {id: frontendProbeId(s), host: '127.0.0.1', port: s.internalPort, hostHeader: `${s.name}.${ctx.namespace}`},
+    )
+    const tunnels = services.flatMap((s) =>
+      clients(s).map((c) => ({id: clientProbeId(s, c), host: c.tunnelIP, port: s.internalPort, hostHeader: `${s.clientService.name}.${s.clientService.namespace}`})),
+    )
+    const inServer = (targets: ProbeTarget[], key: string) => ctx.exec(ctx.cluster, ctx.namespace, pod.metadata.name, 'proxy', probeScript(targets, options.mode), key)
+    const outs = options.probePod
+      ? await Promise.all([inServer(tunnels, `probes-${options.mode}`), withProbePod(ctx, (name) => ctx.exec(ctx.cluster, ctx.namespace, name, 'probe', probeScript(frontends, options.mode), `probe-pod-${options.mode}`))])
+      : [await inServer([...frontends, ...tunnels], `probes-${options.mode}`)]
+    const results = new Map<string, ProbeResult>()
+    for (const out of outs) {
+      if (!out.ok) throw out.error
+      for (const [id, r] of parseProbes(out.value)) results.set(id, r)
+    }
+    return results
   })
 }
 
@@ -124,12 +188,14 @@ export function clientProbeHop(probes: Got<Map<string, ProbeResult>>, service: E
 }
 
 /** The probe through the server's frontend, and which client served it. */
-export function frontendProbeHop(probes: Got<Map<string, ProbeResult>>, service: ExposedService, ctx: DoctorContext, mode: ProbeMode, served: string[] | undefined): Hop {
+export function frontendProbeHop(probes: Got<Map<string, ProbeResult>>, service: ExposedService, ctx: DoctorContext, options: ProbeOptions, served: string[] | undefined): Hop {
   const title = 'end to end'
-  if (!probes.ok) return unknown('probe', title, why(probes.error), missingIf(probes.error, needs('create', 'pods/exec', ctx.namespace, ctx.cluster.context)))
+  const need = options.probePod ? needs('create and delete', 'pods, create pods/exec', ctx.namespace, ctx.cluster.context) : needs('create', 'pods/exec', ctx.namespace, ctx.cluster.context)
+  if (!probes.ok) return unknown('probe', title, why(probes.error), missingIf(probes.error, need))
   const r = probes.value.get(frontendProbeId(service))
   if (!r) return unknown('probe', title, 'no result')
-  const what = mode === 'http' ? `GET / through ${service.name}:${service.port}` : `TCP through ${service.name}:${service.port}`
+  const through = options.probePod ? `${service.name}.${ctx.namespace}.svc:${service.port} from a probe pod` : `${service.name}:${service.port}`
+  const what = options.mode === 'http' ? `GET / through ${through}` : `TCP through ${through}`
   const by = served === undefined ? '' : served.length === 1 ? `, served by ${served[0]}` : served.length > 1 ? `, served by one of ${served.join(', ')} (other traffic at the same time)` : ''
   if (r.ok) return ok('probe', title, `${what}: ${r.detail}${fmt(r.latencyMs)}${by}`, r.latencyMs === undefined ? {} : {latencyMs: r.latencyMs})
   return fail('probe', title, `${what}: ${r.detail}${by}`, 'the connection through the gateway fails', kubectlIn(ctx.cluster.context, ctx.namespace, 'logs deployment/svcgw-server -c proxy'))
