@@ -23,7 +23,7 @@ export interface DoctorOptions {
 const broken = (h: Hop) => h.state === 'fail' && !h.symptom
 
 /** Runs checks in order and stops after the first broken hop (a symptom does not stop the walk). */
-async function walk(checks: Array<() => Promise<Hop> | Hop>): Promise<Hop[]> {
+export async function walk(checks: Array<() => Promise<Hop> | Hop>): Promise<Hop[]> {
   const hops: Hop[] = []
   for (const check of checks) {
     const hop = await check()
@@ -67,7 +67,7 @@ async function walkClient(ctx: DoctorContext, service: ExposedService, client: R
   return {...where, hops}
 }
 
-function verdictOf(hops: Hop[]): PathVerdict {
+export function verdictOf(hops: Hop[]): PathVerdict {
   if (hops.some((h) => h.state === 'fail')) return 'broken'
   // A probe that went through proves the path, whatever could not be looked at on the way.
   const probes = hops.filter((h) => h.id === 'probe')

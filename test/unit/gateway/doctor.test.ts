@@ -1,6 +1,8 @@
 import {strict as assert} from 'node:assert'
 
 import {NetworkPolicy} from '../../../src/kube/object.js'
+import {verdictOf, walk} from '../../../src/gateway/doctor/index.js'
+import {Hop} from '../../../src/gateway/doctor/model.js'
 import {crashLines, dialedAddress, lastConnectionError, saysConnected} from '../../../src/gateway/doctor/logs.js'
 import {Connection, evaluate, inCidr, selects} from '../../../src/gateway/doctor/netpol.js'
 import {parseProbes, probeScript} from '../../../src/gateway/doctor/probe.js'
@@ -143,5 +145,35 @@ describe('doctor: probe and lookup output (as busybox prints it in the gateway i
     assert.deepEqual(r.get('web.app.svc.cluster.local'), {addresses: ['10.96.12.34']})
     assert.match(r.get('gone.app.svc.cluster.local')!.error!, /NXDOMAIN/)
     assert.equal(r.get('slow.app.svc.cluster.local')!.error, 'no answer within 2 s')
+  })
+})
+
+describe('doctor: the walk', () => {
+  const hop = (id: Hop['id'], state: Hop['state'], extra: Partial<Hop> = {}): Hop => ({id, title: id, state, detail: id, ...extra})
+
+  it('stops after the first broken hop; a symptom does not stop it', async () => {
+    const seen: string[] = []
+    const check = (h: Hop) => () => (seen.push(h.id), h)
+    const hops = await walk([
+      check(hop('backend', 'fail', {symptom: true, cause: 'L4TOUT'})),
+      check(hop('client-pod', 'ok')),
+      check(hop('certificate', 'fail', {cause: 'expired', fix: 'rotate'})),
+      check(hop('tunnel', 'ok')),
+    ])
+    assert.deepEqual(seen, ['backend', 'client-pod', 'certificate'])
+    assert.equal(hops[0].symptom, true)
+  })
+
+  it('a symptom nothing further explains becomes the broken hop', async () => {
+    const hops = await walk([() => hop('backend', 'fail', {symptom: true, cause: 'L7STS/503'}), () => hop('dns', 'ok')])
+    assert.equal(hops[0].symptom, false)
+    assert.ok(hops[0].fix)
+  })
+
+  it("verdict: broken on any ✗; a probe that went through proves the path despite a '?'; else '?' is unknown", () => {
+    assert.equal(verdictOf([hop('tunnel', 'ok'), hop('dns', 'fail')]), 'broken')
+    assert.equal(verdictOf([hop('certificate', 'unknown'), hop('probe', 'ok')]), 'ok')
+    assert.equal(verdictOf([hop('certificate', 'unknown'), hop('probe', 'unknown')]), 'unknown')
+    assert.equal(verdictOf([hop('tunnel', 'ok'), hop('dns', 'ok')]), 'ok')
   })
 })
