@@ -229,6 +229,26 @@ describe('kubectl svcgw doctor on real pods (e2e)', function () {
     await healthyAgain('the address')
   })
 
+  it("a client the server refuses (its client-config-dir entry removed by hand): the drift of svcgw-server-ccd, then, while the pod has not the entry back, AUTH_FAILED and the missing entry", async () => {
+    k('ctx-a', ['patch', 'configmap', 'svcgw-server-ccd', '-n', g.gw, '--type', 'json', '-p', JSON.stringify([{op: 'remove', path: '/data/ctx-b'}])])
+    const pod = k('ctx-a', ['get', 'pod', '-n', g.gw, '-l', 'app.kubernetes.io/component=server', '-o', 'name']).trim()
+    k('ctx-a', ['annotate', '-n', g.gw, pod, `svcgw.dev/config-changed-at=${Date.now()}`, '--overwrite'])
+    // Cut the session once the pod has lost the entry: the client's next handshake is refused.
+    await until('the entry gone from the server pod', async () => !k('ctx-a', ['exec', '-n', g.gw, pod, '-c', 'openvpn', '--', 'ls', '/etc/svcgw/ccd']).split(/\s+/).includes('ctx-b'), 90_000)
+    k('ctx-a', ['exec', '-n', g.gw, pod, '-c', 'openvpn', '--', 'sh', '/etc/svcgw/scripts/openvpn-kick.sh', 'ctx-b'])
+    await namesFault('client-config-dir entry removed', /web1: server pod: .* \(svcgw-server-ccd differs from what the registry renders .*fix: kubectl svcgw server install --service-type NodePort/)
+    const r = await svcgwRun(set.kubeconfig, ['server', 'install', '--service-type', 'NodePort', ...g.home])
+    assert.equal(r.status, 0, r.stderr)
+    // The ConfigMap is right again; the pod sees it at the kubelet's next sync. Until then doctor names the refusal.
+    const refused = await doctor(['web1'])
+    if (refused.status === 8) {
+      assert.match(refused.stderr, /via ctx-b: tunnel: .*AUTH_FAILED\): the server pod's client-config-dir has no entry for ctx-b yet.*fix: kubectl --context ctx-a -n \S+ annotate pod \S+ svcgw\.dev\/config-changed-at=/, refused.stderr)
+      capture('client-refused-AUTH_FAILED', refused)
+      await applyFix(refused.stderr.trim().split('\n').at(-1)!)
+    }
+    await healthyAgain('the client-config-dir')
+  })
+
   it('NetworkPolicy denying egress from the client namespace: named from reading the policy (the test nodes\' bridge CNI does not enforce NetworkPolicies)', async () => {
     k('ctx-b', ['apply', '-n', g.remote, '-f', '-'], JSON.stringify({apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: {name: 'deny-egress'}, spec: {podSelector: {}, policyTypes: ['Egress']}}))
     await namesFault('NetworkPolicy denying egress', /via ctx-b: network policy: NetworkPolicy deny-egress in \S+ \(ctx-b\) selects the client pod \(no rule allows egress to the server \([\d.]+\) on \d+\/TCP.*does not enforce.*fix: add an egress rule/)

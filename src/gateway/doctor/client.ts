@@ -5,6 +5,8 @@ import {inspectCertificate, isIssuedBy} from '../../pki/inspect.js'
 import {formatEndpoint} from '../../registry/validate.js'
 import {ExposedService, RegisteredClient} from '../../registry/types.js'
 import {names} from '../../render/names.js'
+import {dirs} from '../../dataplane/layout.js'
+import {SYNC_ANNOTATION} from '../live.js'
 import {Provider} from '../providers.js'
 import {DoctorContext, missingIf, needs, why} from './context.js'
 import {clientInstallCommand, kubectlIn, rotateCommand} from './fixes.js'
@@ -182,10 +184,19 @@ export async function tunnelHop(ctx: DoctorContext, client: RegisteredClient, pr
   const error = log?.ok ? lastConnectionError(log.value) : undefined
   const dialed = (log?.ok ? dialedAddress(log.value) : undefined) ?? error?.address ?? client.endpoint
   const now = published.ok && published.value ? formatEndpoint(published.value.address, published.value.port) : undefined
-  const {cause, fix} =
+  let {cause, fix} =
     log?.ok && saysConnected(log.value)
       ? {cause: 'the client says it is connected, yet the server\'s check across the tunnel fails (it may have reconnected a moment ago: run doctor again)', fix: kubectlIn(ctx.cluster.context, ctx.namespace, 'logs deployment/svcgw-server -c openvpn')}
       : tunnelFix(ctx, client, error, dialed, now)
+  if (error?.kind === 'auth-failed') {
+    // Refused: is the client in the client-config-dir the server pod sees (the kubelet refreshes it at its pace)?
+    const serverPod = await ctx.serverPod()
+    const ccd = serverPod ? await ctx.exec(ctx.cluster, ctx.namespace, serverPod.metadata.name, 'openvpn', `ls ${dirs.ccd}`, 'ls-ccd') : undefined
+    if (ccd?.ok && serverPod && !ccd.value.split(/\s+/).includes(client.name)) {
+      cause = `the server refuses it (AUTH_FAILED): the server pod's client-config-dir has no entry for ${client.name} yet (svcgw-server-ccd has not reached the pod)`
+      fix = kubectlIn(ctx.cluster.context, ctx.namespace, `annotate pod ${serverPod.metadata.name} ${SYNC_ANNOTATION}=${new Date().toISOString()} --overwrite`)
+    }
+  }
   const detail = `${client.name} (${client.tunnelIP}) not connected${row?.lastchg !== undefined ? ` for ${ago(row.lastchg)}` : ''}${row ? `; the server's check: ${checkSummary(row)}` : ''}`
   if (log && !log.ok) return fail('tunnel', title, detail, `${cause} (its log is unreadable: ${needs('get', 'pods/log', provider.namespace, provider.cluster.context)})`, fix)
   return fail('tunnel', title, detail, cause, fix)

@@ -3,7 +3,7 @@ import {FRONTEND_PREFIX, frontendOf} from '../../dataplane/haproxy.js'
 import {ExposedService} from '../../registry/types.js'
 import {names} from '../../render/names.js'
 import {selectorFor} from '../../render/objects.js'
-import {serverWorkload} from '../../render/server.js'
+import {serverConfig, serverWorkload} from '../../render/server.js'
 import {SYNC_ANNOTATION} from '../live.js'
 import {DoctorContext, missingIf, needs, why} from './context.js'
 import {exposeCommand, kubectlIn, serverInstallCommand} from './fixes.js'
@@ -64,9 +64,9 @@ export async function consumerServiceHop(ctx: DoctorContext, service: ExposedSer
 const crashing = (statuses: ContainerStatus[]): ContainerStatus | undefined =>
   statuses.find((c) => c.state?.waiting?.reason === 'CrashLoopBackOff' || (!c.ready && c.restartCount > 0 && c.lastState?.terminated !== undefined && !c.state?.running))
 
-/** Whether a ConfigMap the server pod mounts is what the registry renders (a hand edit is drift). */
+/** Which ConfigMaps the server pod mounts differ from what the registry renders (a hand edit, or a registry edited without a render). */
 async function drifted(ctx: DoctorContext): Promise<string[]> {
-  const rendered = serverWorkload(ctx.settings, ctx.namespace, '').filter((o) => o.kind === 'ConfigMap')
+  const rendered = [...serverWorkload(ctx.settings, ctx.namespace, ''), ...serverConfig(ctx.registry, ctx.settings, ctx.namespace)].filter((o) => o.kind === 'ConfigMap')
   const found = await Promise.all(rendered.map(async (o) => ({name: o.metadata.name, want: o.data, live: await ctx.configMap(ctx.cluster, ctx.namespace, o.metadata.name)})))
   return found.filter((f) => f.live.ok && f.live.value && JSON.stringify(f.live.value.data ?? {}) !== JSON.stringify(f.want ?? {})).map((f) => f.name)
 }
@@ -124,7 +124,7 @@ export async function serverPodHop(ctx: DoctorContext): Promise<Hop> {
       title,
       `${base}; its proxy runs config ${live.value}, the registry renders ${expected.value}`,
       'the proxy has not loaded the current config (the kubelet has not refreshed the ConfigMap yet, or the new config was invalid and kept out)',
-      `${kubectlIn(cluster.context, namespace, `annotate pod ${podName} ${SYNC_ANNOTATION}=$(date +%s) --overwrite`)} (then "${kubectlIn(cluster.context, namespace, `logs ${podName} -c proxy`)}" says whether it loaded)`,
+      `${kubectlIn(cluster.context, namespace, `annotate pod ${podName} ${SYNC_ANNOTATION}=${new Date().toISOString()} --overwrite`)} (then "${kubectlIn(cluster.context, namespace, `logs ${podName} -c proxy`)}" says whether it loaded)`,
     )
   }
   return ok('server-pod', title, `${base}; proxy runs the current config ${live.value}`)
