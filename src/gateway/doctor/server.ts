@@ -68,7 +68,9 @@ const crashing = (statuses: ContainerStatus[]): ContainerStatus | undefined =>
 async function drifted(ctx: DoctorContext): Promise<string[]> {
   const rendered = [...serverWorkload(ctx.settings, ctx.namespace, ''), ...serverConfig(ctx.registry, ctx.settings, ctx.namespace)].filter((o) => o.kind === 'ConfigMap')
   const found = await Promise.all(rendered.map(async (o) => ({name: o.metadata.name, want: o.data, live: await ctx.configMap(ctx.cluster, ctx.namespace, o.metadata.name)})))
-  return found.filter((f) => f.live.ok && f.live.value && JSON.stringify(f.live.value.data ?? {}) !== JSON.stringify(f.want ?? {})).map((f) => f.name)
+  // The API returns a ConfigMap's keys sorted; what is rendered keeps the registry's order.
+  const canonical = (data: unknown) => JSON.stringify(Object.entries((data ?? {}) as Record<string, string>).sort(([a], [b]) => a.localeCompare(b)))
+  return found.filter((f) => f.live.ok && f.live.value && canonical(f.live.value.data) !== canonical(f.want)).map((f) => f.name)
 }
 
 /** 2. The server pod: running, ready, no container crash-looping, and the proxy runs the current config. */
