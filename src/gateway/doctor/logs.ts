@@ -46,9 +46,30 @@ export function dialedAddress(log: string): string | undefined {
   return undefined
 }
 
-/** The last line of the log that says why a connection failed, classified; undefined when none does. */
+/** Where OpenVPN starts a connection attempt: what follows is that attempt's story. */
+const ATTEMPT = /Attempting to establish|TCP connection established|UDP link remote|link remote:/
+
+/**
+ * Why the client's last attempt failed, classified: of the errors since that
+ * attempt began, the most telling (AUTH_FAILED before the reset that follows
+ * it); else the last error of the log; undefined when none, or when a session
+ * came up after it.
+ */
 export function lastConnectionError(log: string): ConnectionError | undefined {
   const lines = log.split('\n').filter((l) => l.trim() && !l.includes('MANAGEMENT:'))
+  const start = lines.map((l) => ATTEMPT.test(l)).lastIndexOf(true)
+  if (start >= 0) {
+    const attempt = lines.slice(start).map(clean)
+    if (!attempt.some((l) => /Initialization Sequence Completed/.test(l))) {
+      for (const [kind, pattern] of KINDS) {
+        const line = attempt.filter((l) => pattern.test(l)).at(-1)
+        if (line) {
+          const address = ADDRESS.exec(line)
+          return {kind, line, ...(address ? {address: address[1] ?? address[2]} : {})}
+        }
+      }
+    }
+  }
   for (let i = lines.length - 1; i >= 0; i--) {
     const line = clean(lines[i])
     // A successful session after the error: the error is history.

@@ -93,6 +93,9 @@ describe("doctor: an OpenVPN client's log (OpenVPN 2.6's own lines)", () => {
 
   it('AUTH_FAILED, a handshake the server resets, a timeout; nothing after a completed session', () => {
     assert.equal(lastConnectionError(log('AUTH: Received control message: AUTH_FAILED'))?.kind, 'auth-failed')
+    // The reset that follows a refusal is not the cause: the attempt's most telling error is.
+    const refused = log('TCP connection established with [AF_INET]100.64.1.10:31194', 'AUTH: Received control message: AUTH_FAILED', 'Connection reset, restarting [0]', 'SIGUSR1[soft,connection-reset] received, process restarting')
+    assert.equal(lastConnectionError(refused)?.kind, 'auth-failed')
     assert.equal(lastConnectionError(log('VERIFY OK: depth=0, CN=svcgw-server', 'Connection reset, restarting [0]'))?.kind, 'reset')
     assert.equal(lastConnectionError(log('TLS Error: TLS key negotiation failed to occur within 60 seconds (check your network connectivity)'))?.kind, 'timeout')
     assert.equal(lastConnectionError(log('TCP: connect to [AF_INET]1.2.3.4:1194 failed: Connection refused', 'Initialization Sequence Completed')), undefined)
