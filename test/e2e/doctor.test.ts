@@ -247,6 +247,7 @@ describe('kubectl svcgw doctor on real pods (e2e)', function () {
       capture('client-refused-AUTH_FAILED', refused)
       await applyFix(refused.stderr.trim().split('\n').at(-1)!)
     }
+    measured(`refused client (AUTH_FAILED, entry missing in the pod) ${refused.status === 8 && /AUTH_FAILED/.test(refused.stderr) ? 'named before the kubelet synced the pod' : 'not seen: the kubelet synced the pod first'}`)
     await healthyAgain('the client-config-dir')
   })
 
