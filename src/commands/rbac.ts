@@ -8,7 +8,7 @@ import {formatObjects} from '../ui/output.js'
 
 export default class Rbac extends SvcgwCommand<typeof Rbac> {
   static override summary = 'Print the Roles a task needs, to apply with kubectl (no cluster contacted).'
-  static override description = `viewer: list and status. operator: expose and unexpose (and what viewer may); neither touches a Secret nor execs in a pod. admin: install, uninstall and the certs commands, key material included.
+  static override description = `viewer: list and status. operator: expose and unexpose (and what viewer may); neither touches a Secret nor execs in a pod. admin: install, uninstall and the certs commands, key material included. doctor: what status reads, and exec in the gateway pods, their logs and the certificates, to find a broken hop (writes nothing).
 --side home prints the Roles for the server's cluster (gateway namespace -n), --side provider those for a provider cluster (client namespace --client-namespace). With --user, --group or --service-account, bindings too. See docs/rbac.md.`
   static override examples = [
     '<%= config.bin %> rbac operator --user alice | kubectl apply -f -',
@@ -16,7 +16,7 @@ export default class Rbac extends SvcgwCommand<typeof Rbac> {
     '<%= config.bin %> rbac viewer --service-account monitoring/prober',
   ]
   static override args = {
-    role: Args.string({description: 'The task: viewer, operator or admin.', required: true, options: [...RBAC_ROLES]}),
+    role: Args.string({description: 'The task: viewer, operator, admin or doctor.', required: true, options: [...RBAC_ROLES]}),
   }
   static override flags = {
     side: Flags.option({options: ['home', 'provider'] as const, default: 'home' as const, description: "Which cluster's Roles: the server's (home) or a provider's."})(),
