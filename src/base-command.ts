@@ -6,8 +6,8 @@ import type {Home} from './gateway/home.js'
 import type {LiveOptions} from './gateway/sync.js'
 import type {KubeSession} from './kube/session.js'
 import {errColour} from './ui/colour.js'
-import {formatObjects, formatStructured, OutputFormat} from './ui/output.js'
-import {Reporter} from './ui/reporter.js'
+import {formatObjects, formatStructured, type OutputFormat} from './ui/output.js'
+import type {Reporter} from './ui/reporter.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<typeof outputFlags & T['flags']>
 export type ClusterFlags<T extends typeof Command> = Interfaces.InferredFlags<typeof connectionFlags & typeof outputFlags & T['flags']>

@@ -3,7 +3,7 @@ import {Args, Flags} from '@oclif/core'
 import {SvcgwCommand} from '../base-command.js'
 import {validateNamespaceName} from '../registry/validate.js'
 import {DEFAULT_NAMESPACE} from '../render/names.js'
-import {parseServiceAccount, RBAC_ROLES, RbacRole, rbacObjects, Subject} from '../render/rbac.js'
+import {parseServiceAccount, RBAC_ROLES, type RbacRole, rbacObjects, type Subject} from '../render/rbac.js'
 import {formatObjects} from '../ui/output.js'
 
 export default class Rbac extends SvcgwCommand<typeof Rbac> {

@@ -7,7 +7,7 @@ import yaml from 'js-yaml'
 
 import {clusters} from '../fixture.js'
 import {assertOneLineError} from '../../unit/cli/run-cli.js'
-import {Env, expectOk, kubectl, kubectlApply, kubectlJson, RESTRICTED_USER, restrictedEnv, svcgw, uniqueName} from './harness.js'
+import {type Env, expectOk, kubectl, kubectlApply, kubectlJson, RESTRICTED_USER, restrictedEnv, svcgw, uniqueName} from './harness.js'
 import {changedBetween, snapshot} from './snapshot.js'
 
 interface Registry {
