@@ -1,4 +1,5 @@
 #!/usr/bin/env node
-import {execute} from '@oclif/core'
+// The CLI is bundled into dist/ (scripts/bundle.mjs): oclif comes from there, not from node_modules.
+import {execute} from '../dist/run.js'
 
 await execute({dir: import.meta.url})
