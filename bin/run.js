@@ -5,6 +5,12 @@ import module from 'node:module'
 // NODE_DISABLE_COMPILE_CACHE=1 turns it off): about a tenth of a cold start. Node 20 has no such cache.
 module.enableCompileCache?.()
 
-// The CLI is bundled into dist/ (scripts/bundle.mjs): oclif comes from there, not from node_modules.
-const {execute} = await import('../dist/run.js')
-await execute({dir: import.meta.url})
+if (process.argv[2] === '__complete') {
+  // cobra's hidden completion entry, as kubectl_complete-svcgw runs it: no oclif start.
+  const {main} = await import('../dist/completion/main.js')
+  process.stdout.write(await main(process.argv.slice(3)))
+} else {
+  // The CLI is bundled into dist/ (scripts/bundle.mjs): oclif comes from there, not from node_modules.
+  const {execute} = await import('../dist/run.js')
+  await execute({dir: import.meta.url})
+}
