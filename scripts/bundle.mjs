@@ -45,6 +45,10 @@ const result = await build({
   mainFields: ['module', 'main'],
   // oclif requires typescript only to read tsconfig.json in development (bin/dev.js); never bundled.
   external: ['typescript'],
+  // tr46 and whatwg-url (under node-fetch, under the Kubernetes client) require Node's built-in
+  // punycode, deprecated since Node 21 with a warning on every run that loads them; the
+  // userland package is the same code.
+  alias: {punycode: 'punycode/punycode.js'},
   legalComments: 'none',
   metafile: true,
   logLevel: 'warning',

@@ -105,7 +105,7 @@ try {
   }
 
   // kubectl: the same server objects by hand, into another namespace.
-  const installObjects = (yaml.loadAll(run(['server', 'install', '--dry-run', '-o', 'yaml', '-n', 'bench-kubectl', '--address', '192.0.2.1'])) as Array<{metadata: {namespace?: string}}>)
+  const installObjects = (yaml.loadAll(run(['server', 'install', '--dry-run', '--show-secrets', '-o', 'yaml', '-n', 'bench-kubectl', '--address', '192.0.2.1'])) as Array<{metadata: {namespace?: string}}>)
   const retarget = (text: string) => text.replaceAll('namespace: bench-gw', 'namespace: bench-kubectl')
   started = process.hrtime.bigint()
   kubectl(['--context', 'ctx-a', 'apply', '--server-side', '--field-manager', 'bench', '-f', '-'], installObjects.map((o) => `---\n${yaml.dump(o)}`).join('\n'))

@@ -106,6 +106,12 @@ describe('release: archives, krew and npm (real krew, real npm, real kubectl)', 
       assert.deepEqual(version, {version: VERSION, node: `v${RUNTIME_VERSION}`, platform: 'linux/x64'})
     })
 
+    it('a command that loads the Kubernetes client prints no warning on the shipped runtime (no built-in punycode)', () => {
+      const r = spawnSync('kubectl', ['svcgw', 'server', 'install', '--dry-run', '--offline', '-o', 'yaml'], {encoding: 'utf8', env: {HOME: process.env.HOME, ...env}})
+      assert.equal(r.status, 0, r.stderr)
+      assert.doesNotMatch(r.stderr, /Warning/)
+    })
+
     it('a command that reads manifests/ works from the krew store (the bundle finds them)', () => {
       assert.match(run('kubectl', ['svcgw', 'rbac', 'viewer'], env), /kind: Role/)
     })
