@@ -39,7 +39,7 @@ try {
   }
 
   // connect.md
-  step('connect-server', 'kubectl svcgw server install --service-type NodePort')
+  step('connect-server', 'kubectl svcgw server install --service-type NodePort --node-port 31194 --port 31194')
   step('connect-client', 'kubectl svcgw client install --to ctx-b')
   step('connect-status', 'kubectl svcgw status')
 
@@ -52,8 +52,8 @@ try {
   step('expose-dry-run', 'kubectl svcgw expose web --port 80 --service-namespace shop --dry-run')
   step('expose-expose', 'kubectl svcgw expose web --port 80 --service-namespace shop')
   step('expose-list', 'kubectl svcgw list')
-  await until('the exposed service answers in the consumer', async () => spawnSync('kubectl', ['exec', 'probe', '--', 'wget', '-qO-', 'http://web'], {env}).status === 0)
-  step('expose-call', 'kubectl exec probe -- wget -qO- http://web')
+  await until('the exposed service answers in the consumer', async () => spawnSync('kubectl', ['exec', 'probe', '--', 'wget', '-qO-', 'http://web.svcgw'], {env}).status === 0)
+  step('expose-call', 'kubectl exec probe -- wget -qO- http://web.svcgw')
 
   // rotate.md
   step('rotate-status-before', 'kubectl svcgw certs status')
@@ -61,9 +61,18 @@ try {
   step('rotate-status-after', 'kubectl svcgw certs status')
 
   // air-gapped.md: a provider reached only by files (here ctx-b again, in a namespace of its own).
-  step('airgap-export', 'kubectl svcgw certs export --client edge --client-namespace edge --file edge.yaml')
+  // The address the provider's nodes dial: here node A's, where the server's NodePort listens.
+  const nodeA = set.nodes.find((n) => n.context === 'ctx-a')!.ip
+  step('airgap-export', `kubectl svcgw certs export --client edge --client-namespace edge --address ${nodeA} --file edge.yaml`)
   step('airgap-apply', 'kubectl --context ctx-b apply -f edge.yaml')
-  await until('the exported client connects', async () => /edge\s+\S*\s+\S+\s+yes\s+yes/.test(spawnSync(process.execPath, [BIN, 'status'], {env, encoding: 'utf8'}).stdout), 120_000)
+  let last = ''
+  const edgeConnected = async () => {
+    last = spawnSync(process.execPath, [BIN, 'status', '-o', 'json'], {env, encoding: 'utf8'}).stdout
+    return (JSON.parse(last || '{}') as {clients?: Array<{name: string; connected: boolean | null}>}).clients?.some((c) => c.name === 'edge' && c.connected)
+  }
+  await until('the exported client connects', edgeConnected, 180_000).catch((error: Error) => {
+    throw new Error(`${error.message}\n${last}\n${spawnSync('kubectl', ['--context', 'ctx-b', '-n', 'edge', 'get', 'pods', '-o', 'wide'], {env, encoding: 'utf8'}).stdout}`)
+  })
   step('airgap-status', 'kubectl svcgw status')
   step('airgap-config', 'kubectl svcgw certs export --client edge --client-namespace edge --config-only --file edge-config.yaml')
 } finally {

@@ -54,6 +54,8 @@ const startupCases = (plugin: string[], complete: string[]) => [
   {name: 'version', run: () => cpuOnce(plugin[0], [...plugin.slice(1), 'version'])},
   ...commandIds.map((id) => ({name: `${id.replaceAll(':', ' ')} --help`, run: () => cpuOnce(plugin[0], [...plugin.slice(1), ...id.split(':'), '--help'])})),
   {name: 'completion (kubectl_complete-svcgw expose --)', run: () => cpuOnce(complete[0], [...complete.slice(1), 'expose', '--'])},
+  // A fresh install's first run has no compiled code cached yet (Node ≥ 22; Node 20 never has).
+  {name: '--help, no compile cache (a first run)', run: () => cpuOnce(plugin[0], [...plugin.slice(1), '--help'], {...process.env, NODE_DISABLE_COMPILE_CACHE: '1'})},
 ]
 
 const nodeVersion = spawnSync(process.execPath, ['--version'], {encoding: 'utf8'}).stdout.trim()
