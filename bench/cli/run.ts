@@ -108,7 +108,20 @@ try {
 
   // kubectl: the same server objects by hand, into another namespace.
   const installObjects = (yaml.loadAll(run(['server', 'install', '--dry-run', '--show-secrets', '-o', 'yaml', '-n', 'bench-kubectl', '--address', '192.0.2.1'])) as Array<{metadata: {namespace?: string}}>)
-  const retarget = (text: string) => text.replaceAll('namespace: bench-gw', 'namespace: bench-kubectl')
+  // The server side of each expose (the dry run also lists the provider's objects, and what the
+  // apiserver filled in: a dry-run clusterIP, resourceVersion), moved to kubectl's namespace.
+  type Applied = {metadata: {namespace?: string; resourceVersion?: string; uid?: string; creationTimestamp?: string; managedFields?: unknown}; spec?: {clusterIP?: string; clusterIPs?: string[]}}
+  const retarget = (text: string) =>
+    (yaml.loadAll(text) as Applied[])
+      .filter((o) => o.metadata.namespace === 'bench-gw')
+      .map((o) => {
+        o.metadata.namespace = 'bench-kubectl'
+        for (const key of ['resourceVersion', 'uid', 'creationTimestamp', 'managedFields'] as const) delete o.metadata[key]
+        delete o.spec?.clusterIP
+        delete o.spec?.clusterIPs
+        return `---\n${yaml.dump(o)}`
+      })
+      .join('\n')
   started = process.hrtime.bigint()
   kubectl(['--context', 'ctx-a', 'apply', '--server-side', '--field-manager', 'bench', '-f', '-'], installObjects.map((o) => `---\n${yaml.dump(o)}`).join('\n'))
   const kubectlInstallMs = Number(process.hrtime.bigint() - started) / 1e6
