@@ -6,7 +6,7 @@ import {join} from 'node:path'
 
 import {files, rel} from '../../src/dataplane/layout.js'
 import {defaultSettings} from '../../src/registry/settings.js'
-import {emptyRegistry, Registry} from '../../src/registry/types.js'
+import {emptyRegistry, type Registry} from '../../src/registry/types.js'
 import {names} from '../../src/render/names.js'
 import {serverConfig} from '../../src/render/server.js'
 import {median} from '../cli/startup.js'

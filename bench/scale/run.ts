@@ -8,7 +8,7 @@
 // Run (root, as the test suites): npx tsx bench/scale/run.ts [--quick]
 import {buildAll} from '../../test/cluster/builds.js'
 import {up} from '../../test/cluster/up.js'
-import {CommandFigures, controlPlaneFigures, Plugin, ProviderLevel} from './control-plane.js'
+import {type CommandFigures, controlPlaneFigures, Plugin, type ProviderLevel} from './control-plane.js'
 import {dataPlaneFigures} from './data-plane.js'
 import {renderFigures} from './render.js'
 

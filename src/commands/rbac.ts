@@ -3,8 +3,13 @@ import {Args, Flags} from '@oclif/core'
 import {SvcgwCommand} from '../base-command.js'
 import {validateNamespaceName} from '../registry/validate.js'
 import {DEFAULT_NAMESPACE} from '../render/names.js'
-import {parseServiceAccount, RBAC_ROLES, RbacRole, rbacObjects, Subject} from '../render/rbac.js'
-import {formatObjects} from '../ui/output.js'
+import type {RbacRole, Subject} from '../render/rbac.js'
+
+// render/rbac's RBAC_ROLES, restated: importing that module here would load js-yaml (its
+// manifests) whenever this command is loaded. tsc holds the two lists equal.
+const RBAC_ROLES = ['viewer', 'operator', 'admin', 'doctor'] as const satisfies readonly RbacRole[]
+type Unlisted = Exclude<RbacRole, (typeof RBAC_ROLES)[number]>
+export const everyRoleListed: [Unlisted] extends [never] ? true : Unlisted = true
 
 export default class Rbac extends SvcgwCommand<typeof Rbac> {
   static override summary = 'Print the Roles a task needs, to apply with kubectl (no cluster contacted).'
@@ -28,6 +33,8 @@ export default class Rbac extends SvcgwCommand<typeof Rbac> {
   }
 
   async run(): Promise<unknown> {
+    const {parseServiceAccount, rbacObjects} = await import('../render/rbac.js')
+    const {formatObjects} = await import('../ui/output.js')
     const namespace = this.flags.side === 'home' ? this.flags.namespace : this.flags['client-namespace']
     validateNamespaceName(namespace)
     const subjects: Subject[] = [

@@ -1,4 +1,4 @@
-import {ClientService, ExposedService, Registry, servedBy} from '../registry/types.js'
+import {type ClientService, type ExposedService, type Registry, servedBy} from '../registry/types.js'
 import {configIdRule, proxyConfigId} from './config-id.js'
 import {files, HEALTH_PORT, rel, STATE_PORT, STATS_PORT} from './layout.js'
 

@@ -1,11 +1,11 @@
 import {SvcgwError, timeoutError} from '../errors.js'
 import {Cluster} from '../kube/cluster.js'
-import {Pod} from '../kube/object.js'
+import type {Pod} from '../kube/object.js'
 import {execInPod, listPods, podHttpGet} from '../kube/pods.js'
 import {sleep} from '../kube/wait.js'
 import {CONFIG_ID_PATH} from '../dataplane/config-id.js'
 import {STATS_PORT} from '../dataplane/layout.js'
-import {Reporter} from '../ui/reporter.js'
+import type {Reporter} from '../ui/reporter.js'
 
 /**
  * Bumped on a pod after a ConfigMap it mounts changed. The kubelet refreshes

@@ -1,6 +1,6 @@
 import {DEFAULT_IMAGES} from '../dataplane/images.js'
 import {usageError} from '../errors.js'
-import {Proto, ServerSettings, ServiceType} from '../registry/settings.js'
+import type {Proto, ServerSettings, ServiceType} from '../registry/settings.js'
 import {validateSettings} from '../registry/validate.js'
 
 export interface ServerSettingFlags {

@@ -1,11 +1,11 @@
 import {forgetClient} from '../registry/changes.js'
 import {labelSelectorFor} from '../render/objects.js'
-import {Reporter} from '../ui/reporter.js'
+import type {Reporter} from '../ui/reporter.js'
 import {removeLabelled} from './cleanup.js'
 import {Home} from './home.js'
 import {releaseNamespace} from './namespaces.js'
 import {providerOf} from './providers.js'
-import {LiveOptions, makeLive, serverLive, syncServerConfig} from './sync.js'
+import {type LiveOptions, makeLive, serverLive, syncServerConfig} from './sync.js'
 import {notFoundError} from '../errors.js'
 
 export interface UninstallResult {

@@ -9,14 +9,14 @@ import {KubeConfig} from '@kubernetes/client-node'
 import {createCgroup} from './node/cgroups.js'
 import {importImages} from './node/containerd.js'
 import {nodePrerequisites} from './node/host.js'
-import {NodeLayout, nodeLayout} from './node/layout.js'
+import {type NodeLayout, nodeLayout} from './node/layout.js'
 import {createNetwork} from './node/network.js'
-import {joinNode, NodeBinaries, prepareNode, waitNode} from './node/node.js'
+import {joinNode, type NodeBinaries, prepareNode, waitNode} from './node/node.js'
 import {names, newRun, nodeNetwork} from './node/runs.js'
 import {Supervisor} from './node/supervisor.js'
 import {teardown} from './node/teardown.js'
 import {reapDeadRuns, startWatchdog} from './node/watchdog.js'
-import {ClusterPki, clusterPki, componentKubeconfig, usersKubeconfig} from './pki.js'
+import {type ClusterPki, clusterPki, componentKubeconfig, usersKubeconfig} from './pki.js'
 
 export interface NodeInfo {
   /** The admin context of the node's cluster (ctx-a, ctx-b, …). */

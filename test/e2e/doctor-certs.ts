@@ -1,6 +1,6 @@
 import {execFileSync} from 'node:child_process'
 
-import {createCA, issueClientCertificate, KeyPair} from '../../src/pki/certificates.js'
+import {createCA, issueClientCertificate, type KeyPair} from '../../src/pki/certificates.js'
 
 /**
  * Certificates for the doctor faults, made with the project's own PKI:

@@ -3,7 +3,7 @@ import {execFileSync} from 'node:child_process'
 import {randomBytes} from 'node:crypto'
 import yaml from 'js-yaml'
 
-import {BIN, CliResult} from '../unit/cli/run-cli.js'
+import {BIN, type CliResult} from '../unit/cli/run-cli.js'
 import {webBackend} from '../cluster/workloads.js'
 
 /**

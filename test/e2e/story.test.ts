@@ -4,11 +4,11 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {clusters} from '../cluster/fixture.js'
-import {Env, expectOk, svcgw, uniqueName} from '../cluster/gateway/harness.js'
+import {type Env, expectOk, svcgw, uniqueName} from '../cluster/gateway/harness.js'
 import {IMAGES} from '../cluster/images.js'
-import {ClusterSet} from '../cluster/up.js'
+import type {ClusterSet} from '../cluster/up.js'
 import {apply, fetchFrom, kubectl, probePod, until, waitFor, webBackend} from '../cluster/workloads.js'
-import {measured, Probe, Prober, startedAfter, uptime} from './prober.js'
+import {measured, type Probe, Prober, startedAfter, uptime} from './prober.js'
 
 interface PodList {
   items: Array<{

@@ -1,17 +1,17 @@
-import {ContainerStatus, Pod} from '../../kube/object.js'
+import type {ContainerStatus, Pod} from '../../kube/object.js'
 import {backendOf, TUNNELS_BACKEND} from '../../dataplane/haproxy.js'
-import {HaproxyStatRow} from '../../health/index.js'
+import type {HaproxyStatRow} from '../../health/index.js'
 import {inspectCertificate, isIssuedBy} from '../../pki/inspect.js'
 import {formatEndpoint} from '../../registry/validate.js'
-import {ExposedService, RegisteredClient} from '../../registry/types.js'
+import type {ExposedService, RegisteredClient} from '../../registry/types.js'
 import {names} from '../../render/names.js'
 import {dirs} from '../../dataplane/layout.js'
 import {SYNC_ANNOTATION} from '../live.js'
-import {Provider} from '../providers.js'
+import type {Provider} from '../providers.js'
 import {DoctorContext, missingIf, needs, why} from './context.js'
 import {clientInstallCommand, kubectlIn, rotateCommand} from './fixes.js'
-import {ConnectionError, crashLines, dialedAddress, lastConnectionError, saysConnected} from './logs.js'
-import {fail, Hop, ok, unknown} from './model.js'
+import {type ConnectionError, crashLines, dialedAddress, lastConnectionError, saysConnected} from './logs.js'
+import {fail, type Hop, ok, unknown} from './model.js'
 
 const ago = (seconds: number | undefined) => (seconds === undefined ? '' : seconds < 120 ? `${seconds}s` : seconds < 7200 ? `${Math.round(seconds / 60)}m` : `${Math.round(seconds / 3600)}h`)
 

@@ -1,6 +1,6 @@
-import {DEFAULT_OPENVPN_PORT, ServerSettings} from '../../registry/settings.js'
+import {DEFAULT_OPENVPN_PORT, type ServerSettings} from '../../registry/settings.js'
 import {DEFAULT_TUNNEL_NETWORK} from '../../registry/allocate.js'
-import {ExposedService, RegisteredClient} from '../../registry/types.js'
+import type {ExposedService, RegisteredClient} from '../../registry/types.js'
 import {DEFAULT_IMAGES} from '../../dataplane/images.js'
 import {DEFAULT_NAMESPACE} from '../../render/names.js'
 import {Home} from '../home.js'

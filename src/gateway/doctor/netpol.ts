@@ -1,4 +1,4 @@
-import {LabelSelector, NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort} from '../../kube/object.js'
+import type {LabelSelector, NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort} from '../../kube/object.js'
 
 /**
  * NetworkPolicy semantics, read rather than enforced: whether the policies of

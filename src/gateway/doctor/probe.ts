@@ -1,14 +1,14 @@
 import {randomBytes} from 'node:crypto'
 
 import {SvcgwError} from '../../errors.js'
-import {Pod} from '../../kube/object.js'
+import type {Pod} from '../../kube/object.js'
 import {LABEL_COMPONENT, LABEL_MANAGED_BY, LABEL_NAME, MANAGED_BY} from '../../render/objects.js'
 import {backendOf} from '../../dataplane/haproxy.js'
-import {HaproxyStatRow} from '../../health/index.js'
-import {ExposedService, RegisteredClient} from '../../registry/types.js'
-import {DoctorContext, Got, missingIf, needs, why} from './context.js'
+import type {HaproxyStatRow} from '../../health/index.js'
+import type {ExposedService, RegisteredClient} from '../../registry/types.js'
+import {DoctorContext, type Got, missingIf, needs, why} from './context.js'
 import {kubectlIn} from './fixes.js'
-import {fail, Hop, ok, unknown} from './model.js'
+import {fail, type Hop, ok, unknown} from './model.js'
 
 /**
  * End-to-end probes, run inside the server pod's proxy container (its

@@ -1,12 +1,12 @@
-import {Pod, Service} from '../../kube/object.js'
+import type {Pod, Service} from '../../kube/object.js'
 import {selectorString} from '../../kube/object.js'
-import {ExposedService, RegisteredClient} from '../../registry/types.js'
+import type {ExposedService, RegisteredClient} from '../../registry/types.js'
 import {selectorFor} from '../../render/objects.js'
-import {Provider} from '../providers.js'
+import type {Provider} from '../providers.js'
 import {DoctorContext, missingIf, needs, why} from './context.js'
 import {exposeCommand, kubectlIn} from './fixes.js'
-import {fail, Hop, ok, unknown} from './model.js'
-import {Connection, describeConnection, evaluate, PolicyVerdict} from './netpol.js'
+import {fail, type Hop, ok, unknown} from './model.js'
+import {type Connection, describeConnection, evaluate, type PolicyVerdict} from './netpol.js'
 import {readyEndpoints} from './server.js'
 
 const fqdn = (ctx: DoctorContext, service: ExposedService) => `${service.clientService.name}.${service.clientService.namespace}.svc.${ctx.settings.clusterDomain}`

@@ -1,6 +1,6 @@
-import {ContainerStatus, EndpointSlice, Pod} from '../../kube/object.js'
+import type {ContainerStatus, EndpointSlice, Pod} from '../../kube/object.js'
 import {FRONTEND_PREFIX, frontendOf} from '../../dataplane/haproxy.js'
-import {ExposedService} from '../../registry/types.js'
+import type {ExposedService} from '../../registry/types.js'
 import {names} from '../../render/names.js'
 import {selectorFor} from '../../render/objects.js'
 import {serverConfig, serverWorkload} from '../../render/server.js'
@@ -8,7 +8,7 @@ import {SYNC_ANNOTATION} from '../live.js'
 import {DoctorContext, missingIf, needs, why} from './context.js'
 import {exposeCommand, kubectlIn, serverInstallCommand} from './fixes.js'
 import {crashLines} from './logs.js'
-import {fail, Hop, ok, unknown} from './model.js'
+import {fail, type Hop, ok, unknown} from './model.js'
 import {describeConnection, evaluate} from './netpol.js'
 
 /** Ready endpoints of a Service, over all its slices. */

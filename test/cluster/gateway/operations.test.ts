@@ -7,7 +7,7 @@ import yaml from 'js-yaml'
 
 import {clusters} from '../fixture.js'
 import {assertOneLineError} from '../../unit/cli/run-cli.js'
-import {deleteNamespaces, Env, expectOk, kubectl, kubectlJson, svcgw, uniqueName} from './harness.js'
+import {deleteNamespaces, type Env, expectOk, kubectl, kubectlJson, svcgw, uniqueName} from './harness.js'
 
 interface Registry {
   services: Array<{name: string; port: number; internalPort: number; clientService: {name: string; namespace: string; port: number}}>

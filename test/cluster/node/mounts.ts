@@ -1,6 +1,6 @@
 import {mkdirSync} from 'node:fs'
 
-import {NodeLayout} from './layout.js'
+import type {NodeLayout} from './layout.js'
 import {Supervisor} from './supervisor.js'
 
 // Mounts the node's directories, then holds the namespace open for the

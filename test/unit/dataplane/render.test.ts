@@ -9,7 +9,7 @@ import {checkInterval, renderClientHaproxy, renderServerHaproxy} from '../../../
 import {files} from '../../../src/dataplane/layout.js'
 import {SvcgwError} from '../../../src/errors.js'
 import {serialToDecimal} from '../../../src/pki/inspect.js'
-import {emptyRegistry, Registry} from '../../../src/registry/types.js'
+import {emptyRegistry, type Registry} from '../../../src/registry/types.js'
 
 const registry = (): Registry => ({
   services: [

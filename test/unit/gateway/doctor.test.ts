@@ -1,10 +1,10 @@
 import {strict as assert} from 'node:assert'
 
-import {NetworkPolicy} from '../../../src/kube/object.js'
+import type {NetworkPolicy} from '../../../src/kube/object.js'
 import {verdictOf, walk} from '../../../src/gateway/doctor/index.js'
-import {Hop} from '../../../src/gateway/doctor/model.js'
+import type {Hop} from '../../../src/gateway/doctor/model.js'
 import {crashLines, dialedAddress, lastConnectionError, saysConnected} from '../../../src/gateway/doctor/logs.js'
-import {Connection, evaluate, inCidr, selects} from '../../../src/gateway/doctor/netpol.js'
+import {type Connection, evaluate, inCidr, selects} from '../../../src/gateway/doctor/netpol.js'
 import {parseProbes, probeScript} from '../../../src/gateway/doctor/probe.js'
 import {parseLookups} from '../../../src/gateway/doctor/provider.js'
 
