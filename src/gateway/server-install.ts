@@ -15,6 +15,7 @@ import {Home} from './home.js'
 import {readServerSecrets} from './key-material.js'
 import {prepareNamespace, undoPrepare} from './namespaces.js'
 import {freshServerSecrets, type Lifetimes} from './secrets.js'
+import {resolveSettings} from './settings-from-flags.js'
 
 export interface ServerInstallResult {
   context: string
@@ -32,6 +33,17 @@ export interface InstallOptions {
   relabelNamespace: boolean
 }
 
+/** Settings the clients' own objects are rendered from: changing one leaves them behind until re-installed. */
+const CLIENT_SETTINGS = ['proto', 'port', 'serviceType', 'nodePort', 'address', 'clusterDomain', 'tunnelNetwork'] as const
+
+function warnClientsBehind(stored: {registry: {clients: Array<{name: string; context?: string}>}; settings: ServerSettings} | undefined, settings: ServerSettings, reporter: Reporter): void {
+  if (!stored || stored.registry.clients.length === 0) return
+  const changed = CLIENT_SETTINGS.filter((k) => JSON.stringify(stored.settings[k]) !== JSON.stringify(settings[k]))
+  if (changed.length === 0) return
+  const how = stored.registry.clients.map((c) => (c.context ? `"kubectl svcgw client install --to ${c.context}"` : `"kubectl svcgw certs export --client ${c.name} --config-only"`))
+  reporter.warn(`changed ${changed.join(', ')}: the clients dial the server as before until re-installed: ${how.join(', ')}`)
+}
+
 export const certificateRecord = (pem: string): CertificateRecord => {
   const info = inspectCertificate(pem)
   return {serial: info.serial, notAfter: info.notAfter.toISOString()}
@@ -40,12 +52,16 @@ export const certificateRecord = (pem: string): CertificateRecord => {
 const publicFacts = (secrets: ServerSecrets) => ({ca: certificateRecord(secrets.ca.cert), server: certificateRecord(secrets.server.cert)})
 
 /**
- * Installs or converges the server. Key material and the registry are kept
- * across re-runs; on failure, whatever this run created is removed again
+ * Installs or converges the server. Key material, the registry and its
+ * settings are kept across re-runs (flags change only what they name); on failure, whatever this run created is removed again
  * (and a namespace it relabelled is put back).
  */
-export async function installServer(home: Home, settings: ServerSettings, lifetimes: Lifetimes, options: InstallOptions, reporter: Reporter): Promise<ServerInstallResult> {
+export async function installServer(home: Home, overrides: Partial<ServerSettings>, lifetimes: Lifetimes, options: InstallOptions, reporter: Reporter): Promise<ServerInstallResult> {
   const {cluster, namespace} = home
+  // A re-run keeps what is stored and changes what the flags name.
+  const stored = await home.store.find()
+  const settings = resolveSettings(stored?.settings, overrides)
+  warnClientsBehind(stored, settings, reporter)
   const prepared = await prepareNamespace(cluster, namespace, {relabel: options.relabelNamespace, flag: '-n'})
   const applied: AppliedSet = {cluster, created: []}
   let freshPki = false

@@ -44,10 +44,17 @@ describe('gateway operations (real clusters and nodes)', function () {
 
   after(() => deleteNamespaces(env, [['ctx-a', serverNs], ['ctx-b', clientNs], ['ctx-b', appNs]]))
 
-  it('re-running server install converges and keeps the CA', async () => {
+  it('re-running server install without its flags converges: the CA, the settings and the Service type stay', async () => {
     const caBefore = kubectl(env, ['--context', 'ctx-a', '-n', serverNs, 'get', 'secret', 'service-gw-ca', '-o', 'jsonpath={.data.tls\\.crt}'])
-    const result = expectOk(await svcgw(env, ['server', 'install', ...home, '--service-type', 'NodePort', '-o', 'json']), 'server install again')
+    const settings = () => kubectlJson<{data: Record<string, string>}>(env, ['--context', 'ctx-a', '-n', serverNs, 'get', 'configmap', 'svcgw-registry']).data['settings.json']
+    const before = settings()
+    const result = expectOk(await svcgw(env, ['server', 'install', ...home, '-o', 'json']), 'server install again')
     assert.equal((JSON.parse(result.stdout) as {freshPki: boolean}).freshPki, false)
+    assert.equal(settings(), before)
+    assert.equal(kubectl(env, ['--context', 'ctx-a', '-n', serverNs, 'get', 'service', 'svcgw-server', '-o', 'jsonpath={.spec.type}']), 'NodePort')
+    // A flag changes only what it names, and says the clients are behind when it concerns them.
+    const dry = expectOk(await svcgw(env, ['server', 'install', ...home, '--proto', 'udp', '--dry-run']), 'server install --proto udp --dry-run')
+    assert.match(dry.stderr, /warning: changed proto: the clients dial the server as before until re-installed: "kubectl svcgw client install --to ctx-b"/)
     assert.equal(kubectl(env, ['--context', 'ctx-a', '-n', serverNs, 'get', 'secret', 'service-gw-ca', '-o', 'jsonpath={.data.tls\\.crt}']), caBefore)
   })
 
