@@ -68,9 +68,13 @@ try {
   let last = ''
   const edgeConnected = async () => {
     last = spawnSync(process.execPath, [BIN, 'status', '-o', 'json'], {env, encoding: 'utf8'}).stdout
-    return (JSON.parse(last || '{}') as {clients?: Array<{name: string; connected: boolean | null}>}).clients?.some((c) => c.name === 'edge' && c.connected)
+    // Connected, and checked up for every service by the server's reloaded proxy (before that
+    // reload the gateway looks healthy without it): the page shows what a user sees a moment later.
+    const report = JSON.parse(last || '{}') as {verdict?: string; clients?: Array<{name: string; connected: boolean | null}>; services?: Array<{backends: Array<{client: string; state: string}>}>}
+    const serves = report.services?.every((s) => s.backends.some((b) => b.client === 'edge' && b.state === 'up'))
+    return report.verdict === 'healthy' && serves && report.clients?.some((c) => c.name === 'edge' && c.connected)
   }
-  await until('the exported client connects', edgeConnected, 180_000).catch((error: Error) => {
+  await until('the exported client connects and serves', edgeConnected, 180_000).catch((error: Error) => {
     throw new Error(`${error.message}\n${last}\n${spawnSync('kubectl', ['--context', 'ctx-b', '-n', 'edge', 'get', 'pods', '-o', 'wide'], {env, encoding: 'utf8'}).stdout}`)
   })
   step('airgap-status', 'kubectl svcgw status')

@@ -56,7 +56,7 @@ export function renderStatus(r: StatusReport, table: typeof Table): string {
 
 export default class Status extends ClusterCommand<typeof Status> {
   static override summary = 'Show whether the tunnels are healthy: server, clients, backends and certificates.'
-  static override description = `Prints a one-line verdict and the details; exits 0 when healthy, 8 when degraded or down, and 9 when health cannot be told (live data could not be read), so scripts can tell an outage from a blind spot.
+  static override description = `Prints a one-line verdict and the details; exits 0 when healthy, 8 when degraded or down, and 9 when health cannot be told (live data could not be read, or the server's proxy has not yet checked a client it just added), so scripts can tell an outage from a blind spot.
 Live data (which tunnels answer, backend health, bytes per client) is HAProxy's stats in the server pod, read through port-forward: no exec, no Secret (see docs/rbac.md).`
   static override examples = ['<%= config.bin %> status', '<%= config.bin %> status -o json', '<%= config.bin %> status --watch']
   static override flags = {

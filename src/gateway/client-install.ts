@@ -16,7 +16,7 @@ import {type AppliedSet, applyAll, compensate, rollback, withCompensation} from 
 import {discoverEndpoint, type Endpoint} from './endpoint.js'
 import {Home} from './home.js'
 import {readClientKeyPair, requireServerSecrets} from './key-material.js'
-import {confirmServerFiles} from './live.js'
+import {confirmServerFiles, confirmTunnelUp} from './live.js'
 import {prepareNamespace, undoPrepare} from './namespaces.js'
 import {openProviders, type Provider, type ProviderFlags} from './providers.js'
 import {certificateRecord} from './server-install.js'
@@ -138,6 +138,7 @@ async function installOne(home: Home, secrets: ServerSecrets, provider: Provider
     await applyAll(provider.cluster, clientObjects({caCert, client: certificate.pair, tlsCrypt: secrets.tlsCrypt}, provider, stored, endpoint), reporter, applied)
     if (options.wait && !provider.cluster.dryRun) {
       await waitForRollout(provider.cluster, provider.namespace, names.clientDeployment, Math.max(0, deadline - Date.now()), (line) => reporter.step(line))
+      await confirmTunnelUp(serverProxy(home), provider.clientName, deadline, reporter)
     }
   } catch (error) {
     throw withCompensation(error, await undoInstall(home, provider, {applied, prepared, previous, held, secrets, reporter, ...(certificate.fresh ? {fresh: certificate.serial} : {})}))

@@ -108,6 +108,14 @@ describe('status verdicts', () => {
     assert.match(report.message, /live data unreadable: forbidden/)
   })
 
+  it('unknown, not healthy, while the server\'s proxy has not checked a client yet (just added)', () => {
+    const clients = base().clients.map((c) => (c.name === 'c' ? {...c, connected: null} : c))
+    const services = [{...base().services[0], backends: [{client: 'b', state: 'up' as const}, {client: 'c', state: 'unknown' as const}], up: 1, unknown: 1}]
+    const report = verdictOf(base({clients, services}))
+    assert.equal(report.verdict, 'unknown')
+    assert.match(report.message, /not checked yet by the server's proxy: c$/)
+  })
+
   it('degraded for certificates close to expiry', () => {
     assert.match(verdictOf(base({certificates: {caDaysLeft: 3000, serverDaysLeft: 5}})).message, /expiring within 30 days: server/)
   })
