@@ -200,7 +200,8 @@ for (const proto of ['tcp', 'udp'] as const) {
       const kickedAt = Date.now()
       const kick = await rig.execScript(rig.server, rig.serverRoot, 'openvpn-kick.sh', 'c2')
       assert.equal(kick.code, 0, kick.stderr)
-      assert.match(kick.stdout, /^svcgw: disconnected c2 \(common name 'c2' found, 1 client\(s\) killed\)$/m)
+      // Every session of that name goes: over UDP a second, half-open one (a redial not yet timed out) may be there too.
+      assert.match(kick.stdout, /^svcgw: disconnected c2 \(common name 'c2' found, [1-9]\d* client\(s\) killed\)$/m)
       await rig.waitFor('c2 cut', async () => !(await liveSessions()).includes('c2'), 2000)
       const cutMs = Date.now() - kickedAt
       report(`${proto}: revoked client gone from the server's live status ${cutMs} ms after the kick began`)
