@@ -161,7 +161,7 @@ export async function up(artifacts: Artifacts, options: UpOptions): Promise<Clus
     prepared.catch(() => undefined)
 
     const [clientPort, peerPort] = [await freePort(), await freePort()]
-    const etcd = supervisor.start('etcd', artifacts.testcp, ['etcd', '--data-dir', join(dir, 'etcd'), '--client-port', String(clientPort), '--peer-port', String(peerPort)])
+    const etcd = supervisor.start('etcd', artifacts.testcp, ['etcd', '--data-dir', join(dir, 'etcd'), '--client-port', String(clientPort), '--peer-port', String(peerPort)], {pipe: true})
     await new Promise<void>((resolve, reject) => {
       etcd.stdout!.on('data', (d: Buffer) => d.toString().includes('etcd ready') && resolve())
       etcd.once('exit', () => reject(new Error(supervisor.failures.join('\n') || 'etcd exited')))
