@@ -5,8 +5,7 @@ import {execInPod, listPods, podHttpGet} from '../kube/pods.js'
 import {sleep} from '../kube/wait.js'
 import {CONFIG_ID_PATH} from '../dataplane/config-id.js'
 import {STATS_PORT} from '../dataplane/layout.js'
-import {parseHaproxyStats, tunnelHealth} from '../health/index.js'
-import {STATS_PATH} from './server-health.js'
+import {readServerHealth, STATS_PATH} from './server-health.js'
 import type {Reporter} from '../ui/reporter.js'
 
 /**
@@ -102,8 +101,8 @@ export async function confirmTunnelUp(target: ProxyTarget, client: string, deadl
   await until(
     deadline,
     async () => {
-      const tunnels = await Promise.all(pods.map(async (p) => tunnelHealth(parseHaproxyStats(await podHttpGet(cluster, namespace, p.metadata.name, STATS_PORT, STATS_PATH, 5000)))[client]))
-      return tunnels.every((t) => t?.up === true)
+      const views = await Promise.all(pods.map((p) => readServerHealth(() => podHttpGet(cluster, namespace, p.metadata.name, STATS_PORT, STATS_PATH, 5000))))
+      return views.every((v) => v.tunnels[client]?.up === true)
     },
     (last) =>
       timeoutError(
