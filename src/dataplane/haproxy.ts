@@ -169,8 +169,10 @@ export function renderServerHaproxy(registry: Registry, options: ServerProxyOpti
     '  timeout connect 1s',
     // Checks ask each client whether it reaches the provider Service; with many pairs they come
     // less often (checkInterval), while a client that fails real connections is taken out at once
-    // (observe layer4) and a down one is asked again soon (downinter).
-    `  default-server check port ${HEALTH_PORT} inter ${inter} fastinter ${Math.max(100, Math.floor(c.interMs / 2))} downinter ${c.interMs} fall ${c.fall} rise 1 observe layer4 error-limit 1 on-error mark-down tcp-ut 20s init-addr none`,
+    // (observe layer4). A down one is asked again at the same pace: at 1000 pairs whose provider
+    // Services were all down, a one-second downinter made 1000 checks a second through the tunnel,
+    // which took more CPU than the rest of the gateway.
+    `  default-server check port ${HEALTH_PORT} inter ${inter} fastinter ${Math.max(100, Math.floor(c.interMs / 2))} downinter ${inter} fall ${c.fall} rise 1 observe layer4 error-limit 1 on-error mark-down tcp-ut 20s init-addr none`,
     // No on-marked-down shutdown-sessions: it also kills the session whose failed connect marked
     // the client down while HAProxy redispatches it, and the sessions a stopping client is
     // draining. Sessions through a tunnel that vanished end by themselves instead: keepalives
@@ -228,14 +230,16 @@ export function renderClientHaproxy(registry: Registry, options: ClientProxyOpti
   })
   const inter = checkInterval(serving.length, c.interMs)
   const backendDefaults = serviceDefaults([
-    `  default-server check inter ${inter} downinter ${c.interMs} fall ${c.fall} rise 1${useDns ? ' resolvers cluster init-addr last,libc,none' : ''}`,
+    `  default-server check inter ${inter} downinter ${inter} fall ${c.fall} rise 1${useDns ? ' resolvers cluster init-addr last,libc,none' : ''}`,
   ])
   const health = [
     'frontend health',
     // Reached by the server's checks over the tunnel; it only says up or down per service.
     `  bind :${HEALTH_PORT}`,
     '  mode http',
-    '  option dontlog-normal',
+    // Not one line per check (hundreds a second on a large gateway, the "down" answers too): the
+    // server logs what its checks find, and status and doctor read the server's stats.
+    '  http-request set-log-level silent',
     '  timeout client 5s',
     ...serving.map(
       (service) =>

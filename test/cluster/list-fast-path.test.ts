@@ -6,7 +6,7 @@ import {join} from 'node:path'
 import yaml from 'js-yaml'
 
 import {clusters} from './fixture.js'
-import {deleteNamespaces, type Env, expectOk, kubectl, svcgw, uniqueName} from './gateway/harness.js'
+import {deleteNamespaces, type Env, kubectl, registryOnlyGateway, uniqueName} from './gateway/harness.js'
 import {BIN} from '../unit/cli/run-cli.js'
 import {loadedBy, packagesIn} from '../support/loaded.js'
 
@@ -40,13 +40,7 @@ describe('list without oclif or the Kubernetes client (real clusters, load log)'
     const started = await clusters()
     if (!started) this.skip()
     env = {kubeconfig: started.kubeconfig}
-    kubectl(env, ['--context', 'ctx-b', 'create', 'namespace', appNs])
-    kubectl(env, ['--context', 'ctx-b', '-n', appNs, 'create', 'service', 'clusterip', 'web', '--tcp=80:8080'])
-    kubectl(env, ['--context', 'ctx-b', '-n', appNs, 'create', 'service', 'clusterip', 'api', '--tcp=8080:8080'])
-    expectOk(await svcgw(env, ['server', 'install', ...home, '--address', '192.0.2.1', '--no-wait']), 'server install')
-    expectOk(await svcgw(env, ['client', 'install', ...home, '--to', 'ctx-b', '--name', 'edge-b', '--client-namespace', clientNs, '--no-wait']), 'client install')
-    expectOk(await svcgw(env, ['expose', 'web', '--port', '80', '--service-namespace', appNs, ...home, '--no-wait']), 'expose web')
-    expectOk(await svcgw(env, ['expose', 'api', '--port', '8080', '--service-namespace', appNs, '--as', 'web-two', ...home, '--no-wait']), 'expose api')
+    await registryOnlyGateway(env, {server: serverNs, client: clientNs, app: appNs})
   })
 
   after(() => {
@@ -61,7 +55,7 @@ describe('list without oclif or the Kubernetes client (real clusters, load log)'
       assert.deepEqual([fast.full, fast.oclif], [false, false], 'the fast path answered')
       assert.deepEqual([full.full, full.oclif], [true, true], 'the control: the full CLI loads both')
       assert.equal(fast.stdout, full.stdout)
-      assert.match(fast.stdout, /web-two/)
+      assert.match(fast.stdout, /shop-api/)
     })
   }
 
@@ -100,7 +94,7 @@ describe('list without oclif or the Kubernetes client (real clusters, load log)'
     assert.equal(fast.status, 0, fast.stderr)
     assert.equal(fast.full, false)
     assert.equal(fast.stdout, full.stdout)
-    assert.match(fast.stdout, /web-two/)
+    assert.match(fast.stdout, /shop-api/)
   })
 
   it('an exec credential plugin: left to the Kubernetes client, which answers the same', () => {
