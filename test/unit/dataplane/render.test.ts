@@ -365,4 +365,21 @@ describe('health checks that scale', () => {
     assert.match(cfg, /default-server check port 8405 inter 8000 /, '2000 pairs: every 8 s')
     assert.match(cfg, /backend tunnels\n {2}default-server check port 8405 inter 1000 /, 'tunnels stay at a second')
   })
+
+  it('check a down pair no more often than an up one: services whose providers are all down stay within the budget', () => {
+    const r = emptyRegistry()
+    r.clients.push({name: 'c0', tunnelIP: '10.8.0.10', serial: 's0', notAfter: ''})
+    for (let i = 0; i < 1000; i++) r.services.push({name: `s${i}`, port: 80, internalPort: 20_000 + i, clientService: {name: 'web', namespace: 'default', port: 80}})
+    assert.match(renderServerHaproxy(r), /default-server check port 8405 inter 4000 fastinter 500 downinter 4000 /)
+    assert.match(renderClientHaproxy(r, {clientName: 'c0', clusterDomain: 'cluster.local'}), /default-server check inter 4000 downinter 4000 /)
+  })
+
+  it("log nothing per check on a client's health port (hundreds a second on a large gateway)", () => {
+    const r = emptyRegistry()
+    r.clients.push({name: 'c0', tunnelIP: '10.8.0.10', serial: 's0', notAfter: ''})
+    r.services.push({name: 'web', port: 80, internalPort: 20_000, clientService: {name: 'web', namespace: 'default', port: 80}})
+    const health = renderClientHaproxy(r, {clientName: 'c0', clusterDomain: 'cluster.local'}).split('frontend health\n')[1].split('\n\n')[0]
+    // Before any answer: HAProxy runs http-request rules in order, and a return ends them.
+    assert.match(health, /mode http\n {2}http-request set-log-level silent\n[\s\S]*http-request return status 200/)
+  })
 })
