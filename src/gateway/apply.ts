@@ -19,15 +19,17 @@ const PARALLEL = 8
  */
 export async function applyAll(cluster: Cluster, objects: KubeObject[], reporter: Reporter, applied?: AppliedSet): Promise<void> {
   const created: KubeObject[] = []
-  for (let i = 0; i < objects.length; i += PARALLEL) {
-    await Promise.all(
-      objects.slice(i, i + PARALLEL).map(async (object) => {
-        const existed = applied ? (await cluster.read(refOf(object))) !== undefined : true
-        await cluster.apply(object)
-        if (!existed) created.push(object)
-      }),
-    )
+  // A pool, not chunks: a slow request holds up one lane instead of the whole chunk behind it.
+  let next = 0
+  const lane = async () => {
+    while (next < objects.length) {
+      const object = objects[next++]
+      const existed = applied ? (await cluster.read(refOf(object))) !== undefined : true
+      await cluster.apply(object)
+      if (!existed) created.push(object)
+    }
   }
+  await Promise.all(Array.from({length: Math.min(PARALLEL, objects.length)}, lane))
   // Keep apply order, so a rollback removes dependants first.
   if (applied) applied.created.push(...objects.filter((o) => created.includes(o)))
   if (objects.length > 0) reporter.step(`${cluster.dryRun ? 'would apply' : 'applied'} ${objects.length} objects in ${cluster.context}`)

@@ -18,6 +18,13 @@ export const SYNC_ANNOTATION = 'svcgw.dev/config-changed-at'
 
 const POLL_MS = 250
 const REREAD_MS = 2000
+/**
+ * How many pods a command looks into at each POLL_MS: each look is a port-forward (a websocket
+ * through the apiserver, the kubelet and the runtime), so 20 providers polled every 250 ms took
+ * more CPU than the reloads they waited for. More targets are looked at less often.
+ */
+const LOOKS_PER_POLL = 5
+export const pollInterval = (targets: number): number => POLL_MS * Math.max(1, Math.ceil(targets / LOOKS_PER_POLL))
 
 /** Makes the kubelet refresh the ConfigMap volumes of these pods now. Returns the pods nudged. */
 export async function nudgePods(cluster: Cluster, namespace: string, selector: string): Promise<Pod[]> {
@@ -38,7 +45,7 @@ export async function nudgePods(cluster: Cluster, namespace: string, selector: s
 }
 
 /** Polls `check` until it is true or the deadline passes; the last failure explains the timeout. */
-async function until(deadline: number, check: () => Promise<boolean>, onTimeout: (last?: string) => SvcgwError): Promise<void> {
+async function until(deadline: number, check: () => Promise<boolean>, onTimeout: (last?: string) => SvcgwError, pollMs = POLL_MS): Promise<void> {
   let last: string | undefined
   for (;;) {
     try {
@@ -49,7 +56,7 @@ async function until(deadline: number, check: () => Promise<boolean>, onTimeout:
       last = error.message
     }
     if (Date.now() >= deadline) throw onTimeout(last)
-    await sleep(Math.min(POLL_MS, Math.max(0, deadline - Date.now())))
+    await sleep(Math.min(pollMs, Math.max(0, deadline - Date.now())))
   }
 }
 
@@ -66,7 +73,7 @@ export interface ProxyTarget {
  * now, i.e. runs the latest config. Read through port-forward to the stats
  * port on the pod's loopback: no exec, so no access to the pod's files.
  */
-export async function confirmProxyConfig(target: ProxyTarget, expectedId: () => Promise<string | undefined>, deadline: number, reporter: Reporter): Promise<void> {
+export async function confirmProxyConfig(target: ProxyTarget, expectedId: () => Promise<string | undefined>, deadline: number, reporter: Reporter, pollMs = POLL_MS): Promise<void> {
   if (target.cluster.dryRun) return
   const {cluster, namespace, selector} = target
   const pods = (await listPods(cluster, namespace, selector)).filter((p) => p.status?.phase === 'Running')
@@ -97,6 +104,7 @@ export async function confirmProxyConfig(target: ProxyTarget, expectedId: () => 
         `the proxy of ${target.what} in ${cluster.context} did not load the new config in time${last ? ` (${last})` : ''}`,
         `check "kubectl --context ${cluster.context} -n ${namespace} logs -l ${selector} -c proxy", or raise --timeout`,
       ),
+    pollMs,
   )
   reporter.step(`${target.what} in ${cluster.context} runs the new proxy config`)
 }

@@ -12,7 +12,7 @@ import type {Stored} from '../store/registry-store.js'
 import type {Reporter} from '../ui/reporter.js'
 import {applyAll} from './apply.js'
 import {Home} from './home.js'
-import {confirmProxyConfig, nudgePods, type ProxyTarget} from './live.js'
+import {confirmProxyConfig, nudgePods, pollInterval, type ProxyTarget} from './live.js'
 import type {Provider} from './providers.js'
 
 const MAX_ROUNDS = 10
@@ -81,12 +81,15 @@ export function difference(before: KubeObject[], after: KubeObject[]): {changed:
  * applied and Services no longer exposed are pruned. No Secret is read or
  * written.
  */
-export async function syncServerConfig(home: Home, state: State, reporter: Reporter, previous?: State): Promise<void> {
+export async function syncServerConfig(home: Home, state: State, reporter: Reporter, previous?: State, appliedAlready: KubeObject[] = []): Promise<void> {
   let before = previous
+  // Objects this command applied just before (the consumer Services of publish): not again.
+  let applied = appliedAlready
   await applyUntilCurrent(home, state, async ({registry, settings}) => {
     const objects = serverConfig(registry, settings, home.namespace)
     if (before) {
-      const {changed, gone} = difference(serverConfig(before.registry, before.settings, home.namespace), objects)
+      const {changed, gone} = difference([...serverConfig(before.registry, before.settings, home.namespace), ...applied], objects)
+      applied = []
       await applyAll(home.cluster, changed, reporter)
       // Everything unexposed at once (unexpose --all): one request for the whole collection.
       if (registry.services.length === 0 && gone.length > 1) await home.cluster.removeServices(home.namespace, `${EXPOSED_LABEL}=true`)
@@ -164,7 +167,8 @@ export interface LiveOptions {
 export async function makeLive(targets: LiveTarget[], live: LiveOptions, reporter: Reporter): Promise<void> {
   await Promise.all(targets.map(({target}) => nudgePods(target.cluster, target.namespace, target.selector)))
   if (!live.wait) return
-  await Promise.all(targets.map(({target, expectedId}) => confirmProxyConfig(target, expectedId, live.deadline, reporter)))
+  const pollMs = pollInterval(targets.length)
+  await Promise.all(targets.map(({target, expectedId}) => confirmProxyConfig(target, expectedId, live.deadline, reporter, pollMs)))
 }
 
 /** Which side takes a change first, so the server never routes to a client that does not serve it. */
@@ -187,8 +191,9 @@ export async function publish(
   order: Order = 'clients-first',
   previous?: State,
 ): Promise<void> {
+  let servicesApplied: KubeObject[] = []
   const server = async () => {
-    await syncServerConfig(home, state, reporter, previous)
+    await syncServerConfig(home, state, reporter, previous, servicesApplied)
     await makeLive([serverLive(home)], live, reporter)
   }
   const clients = async () => {
@@ -199,7 +204,8 @@ export async function publish(
     // New consumer Services first: they route nowhere until the server binds their ports, and
     // kube-proxy and the cluster's DNS take their moment while the proxies reload.
     const services = (s: State) => serverConfig(s.registry, s.settings, home.namespace).filter((o) => o.kind === 'Service')
-    await applyAll(home.cluster, previous ? difference(services(previous), services(state)).changed : services(state), reporter)
+    servicesApplied = previous ? difference(services(previous), services(state)).changed : services(state)
+    await applyAll(home.cluster, servicesApplied, reporter)
     await clients()
     await server()
   } else {

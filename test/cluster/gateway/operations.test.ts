@@ -119,6 +119,8 @@ describe('gateway operations (real clusters and nodes)', function () {
       `written: ${written.join(', ')}`,
     )
     assert.equal(written.filter((w) => w.startsWith('pod/')).length, 2, 'one nudge for the server pod, one for the client pod')
+    // Each object once: the consumer Service goes first (clients-first) and is not applied again with the server's config.
+    assert.equal(written.filter((w) => !w.startsWith('pod/')).length, kinds.filter((w) => !w.startsWith('pod/')).length, `written: ${written.join(', ')}`)
     // Batches are one registry update and one apply round: unexpose --all deletes the Services in one request.
     const all = expectOk(await svcgw({...env, stats: true}, ['unexpose', '--all', ...home]), 'unexpose --all')
     assert.match(all.stderr, /"services \(20\d, by selector\)"/)
