@@ -98,6 +98,7 @@ export class KubeSession {
     const own = new KubeConfig()
     own.loadFromString(this.kc.exportConfig())
     own.setCurrentContext(name)
+    reuseConnections(own)
     const cluster = new Cluster(name, own, found.namespace, this.options.dryRun ? new DryRunJournal() : undefined)
     this.clusters.set(name, cluster)
     return cluster
@@ -106,5 +107,28 @@ export class KubeSession {
   /** Every cluster this run opened, in order: a dry run reports their journals. */
   opened(): Cluster[] {
     return [...this.clusters.values()]
+  }
+}
+
+/**
+ * One connection pool per context and credentials, kept alive between requests. The client
+ * library builds a new agent for every request, so each one paid a TCP and TLS handshake and
+ * parsed the client key again: with 20 providers an expose made about 100 requests, and those
+ * handshakes were most of its CPU. Credentials that change (an exec plugin's) get a pool each,
+ * keyed by what the agent is built from. Idle pooled sockets do not keep the process alive.
+ */
+function reuseConnections(kc: KubeConfig): void {
+  const target = kc as unknown as {createAgent(cluster: unknown, options: Record<string, unknown>): unknown}
+  const build = target.createAgent.bind(kc)
+  const pools = new Map<string, unknown>()
+  const text = (v: unknown) => (Buffer.isBuffer(v) ? v.toString('base64') : v)
+  target.createAgent = (cluster, options) => {
+    const key = JSON.stringify([cluster, ...['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized', 'servername'].map((k) => text(options[k]))])
+    let agent = pools.get(key)
+    if (!agent) {
+      agent = build(cluster, {...options, keepAlive: true})
+      pools.set(key, agent)
+    }
+    return agent
   }
 }
