@@ -1,9 +1,10 @@
 import {readFileSync} from 'node:fs'
 import {request} from 'node:https'
-import {homedir} from 'node:os'
-import {delimiter, dirname, isAbsolute, join} from 'node:path'
+import {dirname, isAbsolute, join} from 'node:path'
 
 import yaml from 'js-yaml'
+
+import {kubeconfigFiles} from './kubeconfig-files.js'
 
 /**
  * One GET against the apiserver with node:https and the kubeconfig's own
@@ -15,9 +16,9 @@ import yaml from 'js-yaml'
  * caller takes the full path, which reports errors as every command does.
  */
 export async function readDirect(path: string, options: {kubeconfig?: string; context?: string}, env: NodeJS.ProcessEnv = process.env): Promise<unknown> {
-  const files = options.kubeconfig ? [options.kubeconfig] : (env.KUBECONFIG ?? '').split(delimiter).filter(Boolean)
+  const {files} = kubeconfigFiles(options.kubeconfig, env)
   if (files.length > 1) return undefined
-  const file = files[0] ?? join(homedir(), '.kube', 'config')
+  const file = files[0]
   let target: Target | undefined
   try {
     target = targetOf(yaml.load(readFileSync(file, 'utf8')) as Kubeconfig, dirname(file), options.context)

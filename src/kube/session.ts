@@ -1,11 +1,11 @@
 import {existsSync, statSync} from 'node:fs'
-import {homedir} from 'node:os'
-import {delimiter, join} from 'node:path'
+import {delimiter} from 'node:path'
 import {KubeConfig} from '@kubernetes/client-node'
 
 import {notFoundError, usageError} from '../errors.js'
 import {Cluster} from './cluster.js'
 import {DryRunJournal} from './dry-run.js'
+import {type KubeconfigOrigin, kubeconfigFiles} from './kubeconfig-files.js'
 
 export interface KubeconfigSource {
   /** --kubeconfig; otherwise $KUBECONFIG, then ~/.kube/config, as kubectl does. */
@@ -15,26 +15,25 @@ export interface KubeconfigSource {
 interface Located {
   files: string[]
   /** Where the paths came from, for the error a newcomer reads. */
-  from: string
+  from: KubeconfigOrigin
 }
 
 function locate(source: KubeconfigSource): Located {
-  if (source.kubeconfig) {
-    if (!existsSync(source.kubeconfig)) throw usageError(`kubeconfig ${source.kubeconfig} (from --kubeconfig) does not exist`, 'pass the path of a kubeconfig file')
-    return {files: [source.kubeconfig], from: '--kubeconfig'}
+  const {files, from} = kubeconfigFiles(source.kubeconfig)
+  if (from === '--kubeconfig') {
+    if (!existsSync(files[0])) throw usageError(`kubeconfig ${files[0]} (from --kubeconfig) does not exist`, 'pass the path of a kubeconfig file')
+    return {files, from}
   }
-  const fromEnv = (process.env.KUBECONFIG ?? '').split(delimiter).filter(Boolean)
-  if (fromEnv.length > 0) {
+  if (from === 'KUBECONFIG') {
     // kubectl skips the files of KUBECONFIG that do not exist, and fails only when none does.
-    const present = fromEnv.filter((f) => existsSync(f))
+    const present = files.filter((f) => existsSync(f))
     if (present.length === 0) {
-      throw usageError(`no file of KUBECONFIG (${fromEnv.join(delimiter)}) exists`, 'point KUBECONFIG at a kubeconfig file, or pass --kubeconfig PATH')
+      throw usageError(`no file of KUBECONFIG (${files.join(delimiter)}) exists`, 'point KUBECONFIG at a kubeconfig file, or pass --kubeconfig PATH')
     }
-    return {files: present, from: 'KUBECONFIG'}
+    return {files: present, from}
   }
-  const home = join(homedir(), '.kube', 'config')
-  if (!existsSync(home)) throw usageError(`no kubeconfig found (KUBECONFIG is not set and ${home} does not exist)`, 'pass --kubeconfig PATH or set KUBECONFIG')
-  return {files: [home], from: 'the default location'}
+  if (!existsSync(files[0])) throw usageError(`no kubeconfig found (KUBECONFIG is not set and ${files[0]} does not exist)`, 'pass --kubeconfig PATH or set KUBECONFIG')
+  return {files, from}
 }
 
 function load(source: KubeconfigSource): KubeConfig {
