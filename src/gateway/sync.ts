@@ -89,17 +89,17 @@ export async function syncServerConfig(home: Home, state: State, reporter: Repor
     const objects = serverConfig(registry, settings, home.namespace)
     if (before) {
       const {changed, gone} = difference([...serverConfig(before.registry, before.settings, home.namespace), ...applied], objects)
-      applied = []
       await applyAll(home.cluster, changed, reporter)
       // Everything unexposed at once (unexpose --all): one request for the whole collection.
       if (registry.services.length === 0 && gone.length > 1) await home.cluster.removeServices(home.namespace, `${EXPOSED_LABEL}=true`)
       else await Promise.all(gone.map((o) => home.cluster.remove(refOf(o))))
     } else {
-      await applyAll(home.cluster, objects, reporter)
+      await applyAll(home.cluster, difference(applied, objects).changed, reporter)
       await pruneExposedServices(home, new Set(registry.services.map((s) => s.name)))
     }
     // A later round (someone wrote meanwhile) applies what changed since this one.
     before = {registry, settings}
+    applied = []
   })
 }
 

@@ -1,7 +1,7 @@
 import {strict as assert} from 'node:assert'
 
 import {clusters} from './fixture.js'
-import {type Env, kubectl, registryOnlyGateway, uniqueName} from './gateway/harness.js'
+import {deleteNamespaces, type Env, registryOnlyGateway, uniqueName} from './gateway/harness.js'
 import {kubectlComplete} from '../unit/cli/run-cli.js'
 
 /**
@@ -26,11 +26,7 @@ describe('completion of cluster values (real kubectl, real clusters)', function 
   })
 
   after(() => {
-    for (const [ctx, ns] of [['ctx-a', serverNs], ['ctx-b', clientNs], ['ctx-b', appNs]]) {
-      try {
-        kubectl(env, ['--context', ctx, 'delete', 'namespace', ns, '--wait=false', '--ignore-not-found'])
-      } catch {}
-    }
+    if (env) deleteNamespaces(env, [['ctx-a', serverNs], ['ctx-b', clientNs], ['ctx-b', appNs]])
   })
 
   it('contexts of the kubeconfig for --to and --context', () => {
