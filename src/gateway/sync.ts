@@ -109,20 +109,31 @@ async function pruneExposedServices(home: Home, keep: Set<string>): Promise<void
   for (const service of listed.filter((s) => !keep.has(s.metadata.name))) await home.cluster.remove(refOf(service))
 }
 
-/** Pushes the latest proxy config to one client, which reloads it in place; unchanged, it is left alone. */
-export async function syncClientConfig(home: Home, provider: Provider, state: State, reporter: Reporter, previous?: State): Promise<void> {
-  const render = ({registry, settings}: State) => clientConfig(registry, settings, clientTarget(registry, provider.clientName, provider.namespace, settings))
+/**
+ * Pushes the latest proxy config to these clients, each of which reloads
+ * it in place; one whose config is unchanged is left alone. One registry
+ * read per round for all of them: per provider, it was the one request
+ * that grew with P on the consumer's apiserver.
+ */
+export async function syncClientConfigs(home: Home, providers: Provider[], state: State, reporter: Reporter, previous?: State): Promise<void> {
+  const render = (provider: Provider, {registry, settings}: State) =>
+    clientConfig(registry, settings, clientTarget(registry, provider.clientName, provider.namespace, settings))
   let before = previous
-  let applied = false
+  const updated = new Set<Provider>()
   await applyUntilCurrent(home, state, async (current) => {
-    const object = render(current)
-    if (!before || difference([render(before)], [object]).changed.length > 0) {
-      await provider.cluster.apply(object)
-      applied = true
-    }
+    await Promise.all(
+      providers.map(async (provider) => {
+        const object = render(provider, current)
+        if (before && difference([render(provider, before)], [object]).changed.length === 0) return
+        await provider.cluster.apply(object)
+        updated.add(provider)
+      }),
+    )
     before = current
   })
-  if (applied) reporter.step(`${provider.cluster.dryRun ? 'would update' : 'updated'} the proxy config of client ${provider.clientName} in ${provider.cluster.context}`)
+  for (const provider of providers.filter((p) => updated.has(p))) {
+    reporter.step(`${provider.cluster.dryRun ? 'would update' : 'updated'} the proxy config of client ${provider.clientName} in ${provider.cluster.context}`)
+  }
 }
 
 /**
@@ -144,13 +155,37 @@ export const serverLive = (home: Home): LiveTarget => ({
   },
 })
 
-export const clientLive = (home: Home, provider: Provider): LiveTarget => ({
+/** `load` may be shared between providers (sharedLoad), so confirming P clients does not read the registry P times. */
+export const clientLive = (home: Home, provider: Provider, load: () => Promise<State> = () => home.store.load()): LiveTarget => ({
   target: clientProxy(provider),
   expectedId: async () => {
-    const {registry, settings} = await home.store.load()
+    const {registry, settings} = await load()
     return proxyConfigIdOf(clientConfig(registry, settings, clientTarget(registry, provider.clientName, provider.namespace, settings)))
   },
 })
+
+/** How long one registry read answers for every client being confirmed: a poll round, no more. */
+const SHARED_READ_MS = 250
+
+/**
+ * The registry read once for the calls that come together: the clients'
+ * confirmations poll side by side and each wants the expected config ID
+ * at its start, when a pod loaded another config, and every few seconds.
+ */
+export function sharedLoad(home: Home, freshMs = SHARED_READ_MS): () => Promise<State> {
+  let last: {at: number; state: Promise<State>} | undefined
+  return () => {
+    if (!last || Date.now() - last.at >= freshMs) {
+      const state = home.store.load()
+      last = {at: Date.now(), state}
+      // A failed read is not kept: the next call reads again.
+      state.catch(() => {
+        if (last?.state === state) last = undefined
+      })
+    }
+    return last.state
+  }
+}
 
 export interface LiveOptions {
   /** Confirm that the pods run the change before returning (--wait). */
@@ -197,8 +232,9 @@ export async function publish(
     await makeLive([serverLive(home)], live, reporter)
   }
   const clients = async () => {
-    await Promise.all(providers.map((provider) => syncClientConfig(home, provider, state, reporter, previous)))
-    await makeLive(providers.map((p) => clientLive(home, p)), live, reporter)
+    await syncClientConfigs(home, providers, state, reporter, previous)
+    const load = sharedLoad(home)
+    await makeLive(providers.map((p) => clientLive(home, p, load)), live, reporter)
   }
   if (order === 'clients-first') {
     // New consumer Services first: they route nowhere until the server binds their ports, and
