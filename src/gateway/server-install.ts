@@ -10,6 +10,7 @@ import {registryConfigMap} from '../render/registry-configmap.js'
 import {serverConfig, serverKeyDigest, serverKeyMaterial, type ServerSecrets, serverWorkload} from '../render/server.js'
 import type {Reporter} from '../ui/reporter.js'
 import {type AppliedSet, applyAll, compensate, rollback, withCompensation} from './apply.js'
+import {listExposedServices, notYetLive} from './consumer-services.js'
 import {discoverEndpoint, type Endpoint} from './endpoint.js'
 import {Home} from './home.js'
 import {readServerSecrets} from './key-material.js'
@@ -78,9 +79,14 @@ export async function installServer(home: Home, overrides: Partial<ServerSetting
       Object.assign(current, settings)
       registry.certificates = publicFacts(secrets)
     })
+    const live = stored.registry.services.length > 0 ? await listExposedServices(cluster, namespace) : []
     await applyAll(
       cluster,
-      [...serverKeyMaterial(secrets, namespace), ...serverWorkload(settings, namespace, serverKeyDigest(secrets)), ...serverConfig(stored.registry, settings, namespace)],
+      [
+        ...serverKeyMaterial(secrets, namespace),
+        ...serverWorkload(settings, namespace, serverKeyDigest(secrets)),
+        ...notYetLive(serverConfig(stored.registry, settings, namespace), live),
+      ],
       reporter,
       applied,
     )

@@ -1,6 +1,6 @@
 import {CONFIG_ID_PATH} from '../dataplane/config-id.js'
 import {files} from '../dataplane/layout.js'
-import {type KubeObject, refOf, type Service} from '../kube/object.js'
+import {type KubeObject, refOf} from '../kube/object.js'
 import type {ServerSettings} from '../registry/settings.js'
 import type {Registry} from '../registry/types.js'
 import {parseEndpoint} from '../registry/validate.js'
@@ -11,6 +11,7 @@ import {EXPOSED_LABEL, serverConfig} from '../render/server.js'
 import type {Stored} from '../store/registry-store.js'
 import type {Reporter} from '../ui/reporter.js'
 import {applyAll} from './apply.js'
+import {listExposedServices, notYetLive, pruneExposedServices} from './consumer-services.js'
 import {Home} from './home.js'
 import {confirmProxyConfig, nudgePods, pollInterval, type ProxyTarget} from './live.js'
 import type {Provider} from './providers.js'
@@ -94,19 +95,14 @@ export async function syncServerConfig(home: Home, state: State, reporter: Repor
       if (registry.services.length === 0 && gone.length > 1) await home.cluster.removeServices(home.namespace, `${EXPOSED_LABEL}=true`)
       else await Promise.all(gone.map((o) => home.cluster.remove(refOf(o))))
     } else {
-      await applyAll(home.cluster, difference(applied, objects).changed, reporter)
-      await pruneExposedServices(home, new Set(registry.services.map((s) => s.name)))
+      const live = await listExposedServices(home.cluster, home.namespace)
+      await applyAll(home.cluster, notYetLive(difference(applied, objects).changed, live), reporter)
+      await pruneExposedServices(home.cluster, live, new Set(registry.services.map((s) => s.name)))
     }
     // A later round (someone wrote meanwhile) applies what changed since this one.
     before = {registry, settings}
     applied = []
   })
-}
-
-/** Deletes consumer Services of services no longer exposed; apply alone never removes anything. */
-async function pruneExposedServices(home: Home, keep: Set<string>): Promise<void> {
-  const listed = await home.cluster.list<Service>({apiVersion: 'v1', kind: 'Service', namespace: home.namespace, labelSelector: `${EXPOSED_LABEL}=true`})
-  for (const service of listed.filter((s) => !keep.has(s.metadata.name))) await home.cluster.remove(refOf(service))
 }
 
 /**

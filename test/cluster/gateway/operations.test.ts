@@ -104,7 +104,7 @@ describe('gateway operations (real clusters and nodes)', function () {
     assertOneLineError(await svcgw(env, ['unexpose', 'api-0', ...home]), 3, /"api-0" is not exposed/)
   })
 
-  it('at N = 200, one expose writes only what changed: the registry, its Service, the two proxy configs, the pod nudges', async () => {
+  it('at N = 200, one expose writes only what changed (the registry, its Service, the two proxy configs, the pod nudges), and a re-run of server install no unchanged Service', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'svcgw-many-'))
     const file = join(dir, 'values.yaml')
     writeFileSync(file, `services:\n${Array.from({length: 200}, (_, i) => `  - {name: many-${i}, port: 80, clientService: {name: nginx, namespace: ${appNs}, port: 80}}`).join('\n')}\n`)
@@ -121,6 +121,13 @@ describe('gateway operations (real clusters and nodes)', function () {
     assert.equal(written.filter((w) => w.startsWith('pod/')).length, 2, 'one nudge for the server pod, one for the client pod')
     // Each object once: the consumer Service goes first (clients-first) and is not applied again with the server's config.
     assert.equal(written.filter((w) => !w.startsWith('pod/')).length, kinds.filter((w) => !w.startsWith('pod/')).length, `written: ${written.join(', ')}`)
+    // A re-run of server install at N = 200 applies no consumer Service that the cluster holds as
+    // rendered, and repairs one edited by hand.
+    kubectl(env, ['--context', 'ctx-a', '-n', serverNs, 'patch', 'service', 'many-7', '--type', 'json', '-p', '[{"op":"replace","path":"/spec/ports/0/targetPort","value":1}]'])
+    const rerun = expectOk(await svcgw({...env, stats: true}, ['server', 'install', ...home]), 'server install at N=200')
+    const rewritten = (JSON.parse(rerun.stderr.split('\n').find((l) => l.startsWith('SVCGW_STATS '))!.slice('SVCGW_STATS '.length)) as {written: string[]}).written
+    assert.deepEqual(rewritten.filter((w) => w.startsWith('service/many-')), ['service/many-7'], `written: ${rewritten.join(', ')}`)
+    assert.notEqual(kubectl(env, ['--context', 'ctx-a', '-n', serverNs, 'get', 'service', 'many-7', '-o', 'jsonpath={.spec.ports[0].targetPort}']), '1')
     // Batches are one registry update and one apply round: unexpose --all deletes the Services in one request.
     const all = expectOk(await svcgw({...env, stats: true}, ['unexpose', '--all', ...home]), 'unexpose --all')
     assert.match(all.stderr, /"services \(20\d, by selector\)"/)
