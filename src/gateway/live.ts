@@ -1,6 +1,7 @@
 import {SvcgwError, timeoutError} from '../errors.js'
 import {Cluster} from '../kube/cluster.js'
 import type {Pod} from '../kube/object.js'
+import {PodHttpSession} from '../kube/pod-http-session.js'
 import {execInPod, listPods, podHttpGet} from '../kube/pods.js'
 import {sleep} from '../kube/wait.js'
 import {CONFIG_ID_PATH} from '../dataplane/config-id.js'
@@ -19,11 +20,12 @@ export const SYNC_ANNOTATION = 'svcgw.dev/config-changed-at'
 const POLL_MS = 250
 const REREAD_MS = 2000
 /**
- * How many pods a command looks into at each POLL_MS: each look is a port-forward (a websocket
- * through the apiserver, the kubelet and the runtime), so 20 providers polled every 250 ms took
- * more CPU than the reloads they waited for. More targets are looked at less often.
+ * How many pods a command looks into at each POLL_MS. A look is a request on a port-forward kept
+ * open (PodHttpSession): a new port-forward per look (a websocket through the apiserver, the
+ * kubelet and the runtime) made 20 providers polled every 250 ms cost more CPU than the reloads
+ * they waited for. Beyond this many, targets are looked at less often.
  */
-const LOOKS_PER_POLL = 5
+const LOOKS_PER_POLL = 20
 export const pollInterval = (targets: number): number => POLL_MS * Math.max(1, Math.ceil(targets / LOOKS_PER_POLL))
 
 /** Makes the kubelet refresh the ConfigMap volumes of these pods now. Returns the pods nudged. */
@@ -87,25 +89,30 @@ export async function confirmProxyConfig(target: ProxyTarget, expectedId: () => 
   let want: string | undefined
   let seen: string | undefined
   let readAt = 0
-  await until(
-    deadline,
-    async () => {
-      const ids = (await Promise.all(pods.map((p) => podHttpGet(cluster, namespace, p.metadata.name, STATS_PORT, CONFIG_ID_PATH, 5000)))).map((id) => id.trim())
-      const key = ids.join(' ')
-      if (want === undefined || key !== seen || Date.now() - readAt >= REREAD_MS) {
-        want = await expectedId()
-        readAt = Date.now()
-      }
-      seen = key
-      return want !== undefined && ids.every((id) => id === want)
-    },
-    (last) =>
-      timeoutError(
-        `the proxy of ${target.what} in ${cluster.context} did not load the new config in time${last ? ` (${last})` : ''}`,
-        `check "kubectl --context ${cluster.context} -n ${namespace} logs -l ${selector} -c proxy", or raise --timeout`,
-      ),
-    pollMs,
-  )
+  const sessions = pods.map((p) => new PodHttpSession(cluster, namespace, p.metadata.name, STATS_PORT))
+  try {
+    await until(
+      deadline,
+      async () => {
+        const ids = (await Promise.all(sessions.map((s) => s.get(CONFIG_ID_PATH, 5000)))).map((id) => id.trim())
+        const key = ids.join(' ')
+        if (want === undefined || key !== seen || Date.now() - readAt >= REREAD_MS) {
+          want = await expectedId()
+          readAt = Date.now()
+        }
+        seen = key
+        return want !== undefined && ids.every((id) => id === want)
+      },
+      (last) =>
+        timeoutError(
+          `the proxy of ${target.what} in ${cluster.context} did not load the new config in time${last ? ` (${last})` : ''}`,
+          `check "kubectl --context ${cluster.context} -n ${namespace} logs -l ${selector} -c proxy", or raise --timeout`,
+        ),
+      pollMs,
+    )
+  } finally {
+    for (const session of sessions) session.close()
+  }
   reporter.step(`${target.what} in ${cluster.context} runs the new proxy config`)
 }
 
