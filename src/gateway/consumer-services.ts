@@ -16,8 +16,10 @@ type Spec = {type?: string; selector?: Record<string, string>; ports?: Array<{po
 function heldAsRendered(live: Service, rendered: KubeObject): boolean {
   const digest = rendered.metadata.annotations?.[RENDERED_ANNOTATION]
   if (!digest || live.metadata.annotations?.[RENDERED_ANNOTATION] !== digest) return false
+  // The apiserver returns a selector's keys sorted (a Go map), not in the order rendered.
+  const sorted = (selector: Record<string, string> = {}) => Object.entries(selector).sort(([a], [b]) => a.localeCompare(b))
   const routing = (spec: Spec | undefined) =>
-    JSON.stringify([spec?.type ?? 'ClusterIP', spec?.selector ?? {}, (spec?.ports ?? []).map((p) => [p.port, p.targetPort, p.protocol ?? 'TCP'])])
+    JSON.stringify([spec?.type ?? 'ClusterIP', sorted(spec?.selector), (spec?.ports ?? []).map((p) => [p.port, String(p.targetPort), p.protocol ?? 'TCP'])])
   return routing(live.spec as Spec) === routing(rendered.spec as Spec)
 }
 

@@ -10,9 +10,12 @@ describe('consumer Services a re-run applies again', () => {
   const settings = defaultSettings({openvpn: 'img:1', haproxy: 'img:1'})
   const rendered = serverConfig(syntheticRegistry(3, 1), settings, 'svcgw')
   const services = rendered.filter((o) => o.kind === 'Service')
-  // What the apiserver holds after an apply: the rendered object plus its defaults.
-  const asLive = (o: (typeof services)[number]): Service =>
-    JSON.parse(JSON.stringify({...o, spec: {...(o.spec as object), clusterIP: '10.96.0.10', sessionAffinity: 'None'}})) as Service
+  // What the apiserver holds after an apply: the rendered object plus its defaults, map keys sorted.
+  const asLive = (o: (typeof services)[number]): Service => {
+    const spec = o.spec as {selector: Record<string, string>}
+    const selector = Object.fromEntries(Object.entries(spec.selector).sort(([a], [b]) => a.localeCompare(b)))
+    return JSON.parse(JSON.stringify({...o, spec: {...spec, selector, clusterIP: '10.96.0.10', sessionAffinity: 'None'}})) as Service
+  }
   const names = (objects: Array<{kind: string; metadata: {name: string}}>) => objects.filter((o) => o.kind === 'Service').map((o) => o.metadata.name)
 
   it('none that the cluster holds as rendered; the other objects always', () => {
