@@ -73,10 +73,27 @@ export interface ProviderLevel {
   unexposeAllMs: number
 }
 
-export async function controlPlaneFigures(plugin: Plugin, providers: number, sizes: number[], rounds: number, log: (line: string) => void): Promise<ProviderLevel> {
-  const gw = `scale-p${providers}`
-  const app = `scale-app-p${providers}`
+/** The namespaces of the gateway with P clients, for the paired rounds and the cleanup. */
+const gatewayOf = (providers: number) => ({gw: `scale-p${providers}`, app: `scale-app-p${providers}`})
+
+/** Deletes the gateway with P clients and its provider namespaces (not waiting). */
+export function removeGateway(plugin: Plugin, providers: number): void {
+  const {gw, app} = gatewayOf(providers)
+  for (const [ctx, ns] of [['ctx-a', gw], ['ctx-b', app], ...Array.from({length: providers}, (_, i) => ['ctx-b', `${gw}-c${i}`])]) {
+    try {
+      plugin.kubectl(['--context', ctx, 'delete', 'namespace', ns, '--wait=false'])
+    } catch {}
+  }
+}
+
+/**
+ * With `keep`, the gateway stays (emptied by the last `unexpose --all`) for
+ * pairedExpose; the caller removes it.
+ */
+export async function controlPlaneFigures(plugin: Plugin, providers: number, sizes: number[], rounds: number, log: (line: string) => void, keep = false): Promise<ProviderLevel> {
+  const {gw, app} = gatewayOf(providers)
   const home = ['--context', 'ctx-a', '-n', gw]
+  let failed = true
   plugin.kubectl(['--context', 'ctx-b', 'create', 'namespace', app])
   plugin.kubectl(['--context', 'ctx-b', '-n', app, 'create', 'service', 'clusterip', 'web', '--tcp=80:8080'])
   plugin.run(['server', 'install', ...home, '--service-type', 'NodePort'])
@@ -120,12 +137,42 @@ export async function controlPlaneFigures(plugin: Plugin, providers: number, siz
     }
     const all = plugin.run(['unexpose', '--all', ...home])
     log(`P=${providers}: unexpose --all of ${current} services ${all.ms.toFixed(0)} ms`)
+    failed = false
     return {byN: figures, unexposeAllMs: all.ms}
   } finally {
-    for (const [ctx, ns] of [['ctx-a', gw], ['ctx-b', app], ...Array.from({length: providers}, (_, i) => ['ctx-b', `${gw}-c${i}`])]) {
-      try {
-        plugin.kubectl(['--context', ctx, 'delete', 'namespace', ns, '--wait=false'])
-      } catch {}
-    }
+    if (failed || !keep) removeGateway(plugin, providers)
   }
+}
+
+export interface PairedFigures {
+  services: number
+  /** Median ms of one expose on each gateway. */
+  fewMs: number
+  manyMs: number
+  /** Median of each round's many / few. */
+  ratio: number
+}
+
+/**
+ * One expose on the gateway with few providers and one on the gateway with
+ * many, in turns, both holding the same N services. The levels above run
+ * one after the other, so a change in the machine's load between them (other
+ * work, the test clusters settling) lands on one side of the P ratio only;
+ * here every round times both within seconds.
+ */
+export async function pairedExpose(plugin: Plugin, few: number, many: number, services: number, rounds: number, log: (line: string) => void): Promise<PairedFigures> {
+  const sides = [few, many].map((p) => {
+    const {gw, app} = gatewayOf(p)
+    return {home: ['--context', 'ctx-a', '-n', gw], app}
+  })
+  for (const side of sides) plugin.run(['expose', '-f', valuesFile(0, services, side.app), ...side.home])
+  await new Promise((resolve) => setTimeout(resolve, Math.min(20_000, services * 40)))
+  const times: number[][] = [[], []]
+  for (let i = 0; i < rounds; i++) {
+    sides.forEach((side, k) => times[k].push(plugin.run(['expose', 'web', '--port', '80', '--service-namespace', side.app, '--as', 'paired', ...side.home]).ms))
+    for (const side of sides) plugin.run(['unexpose', 'paired', ...side.home])
+  }
+  const figures = {services, fewMs: median(times[0]), manyMs: median(times[1]), ratio: median(times[1].map((ms, i) => ms / times[0][i]))}
+  log(`paired P=${few}/P=${many} at N=${services}: ${figures.fewMs.toFixed(0)} / ${figures.manyMs.toFixed(0)} ms, ${figures.ratio.toFixed(2)}×`)
+  return figures
 }

@@ -8,7 +8,7 @@
 // Run (root, as the test suites): npx tsx bench/scale/run.ts [--quick] [--sizes 10,100,500,1000] [--providers 1,5,20]
 import {buildAll} from '../../test/cluster/builds.js'
 import {up} from '../../test/cluster/up.js'
-import {type CommandFigures, controlPlaneFigures, Plugin, type ProviderLevel} from './control-plane.js'
+import {type CommandFigures, controlPlaneFigures, type PairedFigures, pairedExpose, Plugin, type ProviderLevel, removeGateway} from './control-plane.js'
 import {dataPlaneFigures} from './data-plane.js'
 import {renderFigures} from './render.js'
 
@@ -20,6 +20,7 @@ const listArg = (name: string): number[] | undefined => {
 const SIZES = listArg('--sizes') ?? (quick ? [10, 100] : [10, 100, 500, 1000])
 const PROVIDERS = listArg('--providers') ?? (quick ? [1, 5] : [1, 5, 20])
 const ROUNDS = quick ? 1 : 3
+const PAIRED_ROUNDS = quick ? 3 : 5
 const DATAPLANE_CLIENTS = quick ? 5 : 20
 const log = (line: string) => process.stderr.write(`• ${line}\n`)
 const f0 = (n: number) => n.toFixed(0)
@@ -51,11 +52,15 @@ const built = buildAll('inherit')
 if ('missing' in built) throw new Error(`the test clusters cannot run here: ${built.missing}`)
 const set = await up(built, {clusters: 2})
 const levels = new Map<number, ProviderLevel>()
+let paired: PairedFigures | undefined
 try {
   const plugin = new Plugin(set.kubeconfig)
   // A gateway whose server HAProxy could not reload here (file descriptors, see the render table)
   // is not grown to that size: its exposes would wait for a reload that never comes.
-  for (const p of PROVIDERS) levels.set(p, await controlPlaneFigures(plugin, p, sizesFor(p), ROUNDS, log))
+  // The smallest and largest P stay for the paired rounds (the largest is measured last).
+  for (const p of PROVIDERS) levels.set(p, await controlPlaneFigures(plugin, p, sizesFor(p), ROUNDS, log, p === PROVIDERS[0] || p === PROVIDERS.at(-1)))
+  if (PROVIDERS.length > 1) paired = await pairedExpose(plugin, PROVIDERS[0], PROVIDERS.at(-1)!, SIZES[0], PAIRED_ROUNDS, log)
+  for (const p of new Set([PROVIDERS[0], PROVIDERS.at(-1)!])) removeGateway(plugin, p)
 } finally {
   await set.stop()
 }
@@ -92,6 +97,13 @@ for (const [name, pick] of [
   console.log(`| ${name} | ${growth(pick(figure(pMin, nMin)), pick(figure(pMin, nMax)))} | ${growth(pick(figure(pMin, nAll)), pick(figure(pMax, nAll)))} |`)
 }
 
+if (paired) {
+  console.log(`\n## One expose at P=${pMin} and P=${pMax} in turns (N=${paired.services}, ${PAIRED_ROUNDS} rounds, medians)\n`)
+  console.log(`| P=${pMin} ms | P=${pMax} ms | × (median of the rounds' ratios) |`)
+  console.log('| --- | --- | --- |')
+  console.log(`| ${f0(paired.fewMs)} | ${f0(paired.manyMs)} | ${paired.ratio.toFixed(2)}× |`)
+}
+
 console.log('\n## Batches (one registry update, one apply round per cluster)\n')
 console.log('| P | expose -f of | ms | × one expose | unexpose --all ms | × one unexpose |')
 console.log('| --- | --- | --- | --- | --- | --- |')
@@ -111,7 +123,8 @@ console.log(`| ${f1(dp.connectMs / 1000)} s | ${f1(dp.idleRssMiB)} MiB | ${f1(dp
 console.log('\n## Targets\n')
 const target = (what: string, value: number, limit: number) => console.log(`- ${what}: ${value.toFixed(2)} (target ≤ ${limit}) ${value <= limit ? 'met' : 'NOT met'}`)
 target(`expose at N=${nMax} / N=${nMin} (P=${pMin})`, figure(pMin, nMax).exposeMs / figure(pMin, nMin).exposeMs, 1.5)
-target(`expose at P=${pMax} / P=${pMin} (N=${nMin})`, figure(pMax, nMin).exposeMs / figure(pMin, nMin).exposeMs, 2)
+target(`expose at P=${pMax} / P=${pMin} (N=${nMin}), levels measured one after the other`, figure(pMax, nMin).exposeMs / figure(pMin, nMin).exposeMs, 2)
+if (paired) target(`expose at P=${pMax} / P=${pMin} (N=${paired.services}), in turns (median of ${PAIRED_ROUNDS} paired rounds)`, paired.ratio, 2)
 target(`status with ${pMax} clients, seconds`, figure(pMax, nMin).statusMs / 1000, 2)
 target(`render at N=${nMax}, P=${pMax}, ms`, renders.get(`${nMax}/${pMax}`)!.renderMs, 50)
 for (const p of PROVIDERS) {
