@@ -20,7 +20,7 @@ const listArg = (name: string): number[] | undefined => {
 const SIZES = listArg('--sizes') ?? (quick ? [10, 100] : [10, 100, 500, 1000])
 const PROVIDERS = listArg('--providers') ?? (quick ? [1, 5] : [1, 5, 20])
 const ROUNDS = quick ? 1 : 3
-const PAIRED_ROUNDS = quick ? 3 : 5
+const PAIRED_ROUNDS = quick ? 2 : 5
 const DATAPLANE_CLIENTS = quick ? 5 : 20
 const log = (line: string) => process.stderr.write(`• ${line}\n`)
 const f0 = (n: number) => n.toFixed(0)
