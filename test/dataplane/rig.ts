@@ -106,7 +106,8 @@ export class Rig {
   readonly server: Host
   readonly serverRoot: string
   readonly clients = new Map<string, RigClient>()
-  readonly ca: KeyPair = createCA({commonName: 'rig-ca'})
+  /** The CA the rig issues from (a CA rotation test moves it on with useCa). */
+  ca: KeyPair = createCA({commonName: 'rig-ca'})
   readonly serverCert: IssuedCertificate
   readonly tlsCrypt = generateTlsCryptKey()
   registry: Registry = emptyRegistry()
@@ -131,6 +132,7 @@ export class Rig {
       })
       this.registry.services = options.services.map((s) => ({...s}))
       projectVolume(join(this.serverRoot, rel.tls), {'tls.crt': this.serverCert.cert, 'tls.key': this.serverCert.key, 'ca.crt': this.ca.cert}, 0o600)
+      this.projectServerTrust([this.ca.cert])
       this.writeConfigs()
     } catch (error) {
       // Nothing runs yet: remove the namespaces and files built so far, so a failed setup leaves nothing behind.
@@ -148,10 +150,42 @@ export class Rig {
     return root
   }
 
-  /** Puts a client certificate (and the CA certificate) where the client's Secret would be mounted. */
+  private readonly clientPairs = new Map<string, KeyPair>()
+
+  /** Puts a client certificate (and the CA certificate, or a bundle) where the client's Secret would be mounted. */
   installClientCertificate(name: string, cert: KeyPair, caCert = this.ca.cert): void {
     const root = this.clients.get(name)!.root
+    this.clientPairs.set(name, {cert: cert.cert, key: cert.key})
     projectVolume(join(root, rel.tls), {'tls.crt': cert.cert, 'tls.key': cert.key, 'ca.crt': caCert}, 0o600)
+  }
+
+  /** The key pair a client's Secret holds now. */
+  clientCertificate(name: string): KeyPair {
+    return this.clientPairs.get(name)!
+  }
+
+  /** Issues from another CA from now on (after a CA rotation). */
+  useCa(ca: KeyPair): void {
+    this.ca = ca
+  }
+
+  /** The server's trusted CAs, as its trust ConfigMap is mounted (a bundle in ca.crt). */
+  projectServerTrust(caCerts: string[]): void {
+    projectVolume(join(this.serverRoot, rel.trust), {'ca.crt': caCerts.join('')})
+  }
+
+  /** The server's own certificate and key, as its Secret is mounted (cert-manager or a rotation rewrites it). */
+  projectServerCertificate(pair: KeyPair, caCert: string): void {
+    projectVolume(join(this.serverRoot, rel.tls), {'tls.crt': pair.cert, 'tls.key': pair.key, 'ca.crt': caCert}, 0o600)
+  }
+
+  /** The md5 openvpn-run.sh reports for the key files the server's OpenVPN runs with, if any. */
+  keysLoaded(): string | undefined {
+    try {
+      return readFileSync(join(this.serverRoot, rel.run, files.openvpnKeysLoaded), 'utf8').trim()
+    } catch {
+      return undefined
+    }
   }
 
   /** Renders every config from the registry, as an apply would. */

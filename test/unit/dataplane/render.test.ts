@@ -52,7 +52,7 @@ describe('data-plane renderers', () => {
         'remote-cert-tls client',
         'verify-client-cert require',
         'tls-crypt tls-crypt/tls-crypt.key',
-        'ca tls/ca.crt',
+        'ca trust/ca.crt',
         'cert tls/tls.crt',
         'key tls/tls.key',
       ]) {
@@ -71,6 +71,11 @@ describe('data-plane renderers', () => {
 
     it('opens the management interface on loopback only, with a password file in the run dir', () => {
       assert.ok(lines.includes('management 127.0.0.1 8406 run/openvpn-mgmt.pw'))
+    })
+
+    it('trusts the CAs of its trust ConfigMap and waits for hold release on a restart (key files reloaded in place)', () => {
+      assert.ok(lines.includes('ca trust/ca.crt'), 'the trust bundle, not the Secret cert-manager may own')
+      assert.ok(lines.includes('management-hold'))
     })
 
     it('admits registered CNs only, with revocation read from a directory on every connection', () => {
@@ -213,9 +218,13 @@ describe('data-plane renderers', () => {
         'pull-filter ignore "route"',
         'pull-filter ignore "redirect-gateway"',
         'resolv-retry infinite',
+        'ca tls/ca.crt',
+        // Back within a second after the server reloads its key files in place.
+        'connect-retry 1 1',
       ]) {
         assert.ok(lines.includes(l), l)
       }
+      assert.ok(!lines.includes('management-hold'), 'only the server holds on a restart')
       assertRelativePaths(lines.join('\n'))
     })
 
