@@ -1,7 +1,7 @@
 import {DEFAULT_IMAGES} from '../dataplane/images.js'
 import {usageError} from '../errors.js'
 import {Proto, ServerSettings, ServiceType} from '../registry/settings.js'
-import {validateSettings} from '../registry/validate.js'
+import {parseIssuerRef, validateSettings} from '../registry/validate.js'
 
 export interface ServerSettingFlags {
   'service-type': ServiceType
@@ -13,6 +13,10 @@ export interface ServerSettingFlags {
   'cluster-domain': string
   'openvpn-image'?: string
   'haproxy-image'?: string
+  'cert-manager'?: boolean
+  issuer?: string
+  'cert-duration'?: string
+  'renew-before'?: string
 }
 
 /** The server's settings from its flags, every value checked before anything is rendered or applied. */
@@ -32,6 +36,16 @@ export function settingsFromFlags(flags: ServerSettingFlags): ServerSettings {
       haproxy: flags['haproxy-image'] ?? DEFAULT_IMAGES.haproxy,
     },
     clusterDomain: flags['cluster-domain'],
+    ...(flags['cert-manager']
+      ? {
+          pki: {
+            mode: 'cert-manager' as const,
+            ...(flags.issuer ? {issuer: parseIssuerRef(flags.issuer)} : {}),
+            ...(flags['cert-duration'] ? {duration: flags['cert-duration']} : {}),
+            ...(flags['renew-before'] ? {renewBefore: flags['renew-before']} : {}),
+          },
+        }
+      : {}),
   }
   validateSettings(settings)
   return settings
