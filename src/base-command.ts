@@ -155,6 +155,16 @@ export abstract class ClusterCommand<T extends typeof Command> extends SvcgwComm
     return {wait: this.optional.wait ?? true, deadline: Date.now() + this.timeoutMs}
   }
 
+  /** With SVCGW_STATS set, what the command asked of the apiservers (for the scale benchmark, and for curious users). */
+  override async finally(error: Error | undefined): Promise<unknown> {
+    if (process.env.SVCGW_STATS && this.kube) {
+      const {formatStats, requestStats} = await import('./kube/stats.js')
+      process.stderr.write(`${formatStats(requestStats)}\n`)
+      if (process.env.SVCGW_STATS === 'json') process.stderr.write(`SVCGW_STATS ${JSON.stringify(requestStats)}\n`)
+    }
+    return super.finally(error)
+  }
+
   /** Provider contexts from --to; without it, a picker on a TTY, else an error naming the flag. */
   protected async providerContexts(flag = 'to'): Promise<string[]> {
     const given = (this.flags as Record<string, unknown>)[flag] as string[] | undefined

@@ -32,8 +32,11 @@ CFG=run/haproxy-running.cfg
 NEXT=run/haproxy-next.cfg
 LOADED=run/haproxy.loaded
 RUNNING=run/haproxy.running
+STATE=run/haproxy-servers.state
 mkdir -p run
 rm -f "$LOADED"
+# A state file with only its version: HAProxy warns about a missing or empty one.
+echo 1 >"$STATE"
 
 # md5sum: an applet of every busybox build (Debian's has no cksum).
 md5() { md5sum "$1" 2>/dev/null | cut -d' ' -f1; }
@@ -46,6 +49,15 @@ worker() {
   if command -v wget >/dev/null 2>&1; then timeout 3 wget -q -O - "$STATS" 2>/dev/null
   else curl -fsS -m 2 "$STATS" 2>/dev/null
   fi | sed -n 's/.*pid = <\/b> *\([0-9][0-9]*\).*/\1/p' | head -n 1
+}
+
+# The servers' state of the running worker (up, down, since when, check health), for the next
+# worker to start from. The CLI answers and closes; busybox nc stops reading when its input
+# ends, so the input stays open a moment. No nc, no saved state: the reload still happens.
+save_state() {
+  command -v nc >/dev/null 2>&1 || return 0
+  { echo "show servers state"; sleep 0.3; } | nc 127.0.0.1 8407 >"$STATE.tmp" 2>/dev/null
+  if grep -q '^# be_id' "$STATE.tmp" 2>/dev/null; then mv "$STATE.tmp" "$STATE"; else rm -f "$STATE.tmp"; fi
 }
 
 # Waits (up to $2 s) for a worker other than $1 to answer, then records $3 as loaded.
@@ -96,6 +108,7 @@ while kill -0 "$master" 2>/dev/null; do
     before=$(worker)
     for _ in 1 2 3 4; do [ -n "$before" ] && break; sleep 0.5; before=$(worker); done
     mv "$NEXT" "$CFG"
+    save_state
     echo "svcgw: config changed, reloading haproxy"
     kill -USR2 "$master"
     if confirm "$before" 10 "$next"; then

@@ -1,6 +1,6 @@
 import {ClientService, ExposedService, Registry, servedBy} from '../registry/types.js'
 import {configIdRule, proxyConfigId} from './config-id.js'
-import {files, HEALTH_PORT, rel, STATS_PORT} from './layout.js'
+import {files, HEALTH_PORT, rel, STATE_PORT, STATS_PORT} from './layout.js'
 
 /** Tunables the tests shorten; production keeps the defaults. */
 export interface CheckTimers {
@@ -11,6 +11,17 @@ export interface CheckTimers {
 }
 
 export const DEFAULT_CHECKS: CheckTimers = {interMs: 1000, fall: 2}
+
+/**
+ * Milliseconds of check budget per checked pair: a proxy with many
+ * services × clients checks each pair less often, so that it runs at most
+ * about 1000 / CHECK_BUDGET_MS = 250 checks a second however large it
+ * grows (20 clients × 1000 services would otherwise be 20,000 a second).
+ */
+const CHECK_BUDGET_MS = 4
+
+/** The interval between checks of one pair, for `pairs` checked pairs. */
+export const checkInterval = (pairs: number, floorMs: number): number => Math.max(floorMs, Math.ceil(pairs * CHECK_BUDGET_MS))
 
 /** How a service's connections are spread over the clients that serve it. */
 export type Balance = 'roundrobin' | 'leastconn'
@@ -23,6 +34,31 @@ export interface ServerProxyOptions {
 
 const lines = (...parts: Array<string | string[]>): string => `${parts.flat().join('\n')}\n`
 
+/** What every section shares; a `defaults` section resets everything, so each one repeats it. */
+const BASE_DEFAULTS = [
+  '  mode tcp',
+  '  log global',
+  '  option tcplog',
+  '  option dontlognull',
+  // Kernel splicing moves payload between sockets without copying it through user space.
+  '  option splice-auto',
+  '  timeout connect 3s',
+  '  timeout client 1h',
+  '  timeout server 1h',
+  '  timeout client-fin 30s',
+  // A reload starts the new worker with the servers' state the old one had (haproxy-run.sh saves
+  // it): a client that is down stays down instead of starting UP until its first check fails.
+  '  load-server-state-from-file global',
+]
+
+/**
+ * A `defaults` section for the per-service sections after it: what every
+ * service's frontend and backend would otherwise repeat is said once, so
+ * the config grows by a few lines per service, not a dozen (a ConfigMap
+ * holds at most 1 MiB).
+ */
+const serviceDefaults = (settings: string[]): string[] => ['defaults', ...BASE_DEFAULTS, ...settings, '']
+
 const header = (statsRules: string[]): string[] => [
   '# Rendered by kubectl-svcgw; edits are overwritten.',
   'global',
@@ -34,18 +70,14 @@ const header = (statsRules: string[]): string[] => [
   // unix@ makes HAProxy read a relative path as a socket path, not host:port.
   `  stats socket unix@${rel.run}/${files.haproxySocket} mode 600 level admin expose-fd listeners`,
   '  log stdout format raw local0 info',
+  // Checks of many servers are spread over their interval instead of fired together.
+  '  spread-checks 5',
+  // Read-only (level user) on loopback: busybox nc can reach it where a unix socket needs socat.
+  `  stats socket ipv4@127.0.0.1:${STATE_PORT} level user`,
+  `  server-state-file ${rel.run}/${files.haproxyServersState}`,
   '',
   'defaults',
-  '  mode tcp',
-  '  log global',
-  '  option tcplog',
-  '  option dontlognull',
-  // Kernel splicing moves payload between sockets without copying it through user space.
-  '  option splice-auto',
-  '  timeout connect 3s',
-  '  timeout client 1h',
-  '  timeout server 1h',
-  '  timeout client-fin 30s',
+  ...BASE_DEFAULTS,
   '',
   'frontend stats',
   `  bind 127.0.0.1:${STATS_PORT}`,
@@ -120,37 +152,44 @@ const proxySections = (service: ExposedService, backend: string[]): string[] => 
  */
 export function renderServerHaproxy(registry: Registry, options: ServerProxyOptions = {}): string {
   const c = {...DEFAULT_CHECKS, ...options.checks}
-  const checkTimers = `inter ${c.interMs} fastinter ${Math.max(100, Math.floor(c.interMs / 2))} fall ${c.fall} rise 1`
   // A client whose certificate is revoked gets no more traffic: the server stops routing to it
   // (old workers finish what is open) before its session is cut, so no request breaks.
   const revoked = new Set(registry.revoked.map((r) => r.serial))
   const routable = registry.clients.filter((client) => !revoked.has(client.serial))
+  const pairs = registry.services.reduce((n, service) => n + routable.filter((client) => servedBy(service, client.name)).length, 0)
+  const inter = checkInterval(pairs, c.interMs)
+  const backendDefaults = serviceDefaults([
+    `  balance ${options.balance ?? 'roundrobin'}`,
+    // A refused connection to one client (its proxy draining, its tunnel gone) is retried at
+    // once on another: redispatch on every retry, not only the last.
+    '  option redispatch 1',
+    '  retries 2',
+    // A hop across the tunnel connects in milliseconds: a client that does not answer within
+    // a second is not there (a server starts UP until its first check says otherwise).
+    '  timeout connect 1s',
+    // Checks ask each client whether it reaches the provider Service; with many pairs they come
+    // less often (checkInterval), while a client that fails real connections is taken out at once
+    // (observe layer4) and a down one is asked again soon (downinter).
+    `  default-server check port ${HEALTH_PORT} inter ${inter} fastinter ${Math.max(100, Math.floor(c.interMs / 2))} downinter ${c.interMs} fall ${c.fall} rise 1 observe layer4 error-limit 1 on-error mark-down on-marked-down shutdown-sessions init-addr none`,
+  ])
   const sections = registry.services.flatMap((service) => {
     const serving = routable.filter((client) => servedBy(service, client.name))
     return proxySections(service, [
-      `  balance ${options.balance ?? 'roundrobin'}`,
-      // A refused connection to one client (its proxy draining, its tunnel gone) is retried at
-      // once on another: redispatch on every retry, not only the last.
-      '  option redispatch 1',
-      '  retries 2',
-      // A hop across the tunnel connects in milliseconds: a client that does not answer within
-      // a second is not there (a server starts UP until its first check says otherwise).
-      '  timeout connect 1s',
       `  option httpchk GET ${healthPathOf(service)}`,
-      `  default-server check port ${HEALTH_PORT} ${checkTimers} on-marked-down shutdown-sessions init-addr none`,
       ...serving.map((client) => `  server ${client.name} ${client.tunnelIP}:${service.internalPort}`),
     ])
   })
   const tunnels = [
     `backend ${TUNNELS_BACKEND}`,
-    `  default-server check ${checkTimers} init-addr none`,
+    // One check per client, at the fast interval whatever the number of services: which tunnels are up.
+    `  default-server check port ${HEALTH_PORT} inter ${c.interMs} fall ${c.fall} rise 1 init-addr none`,
     ...registry.clients.map((client) => `  server ${client.name} ${client.tunnelIP}:${HEALTH_PORT}`),
     // Never used (nothing routes here): it keeps HAProxy from logging "backend 'tunnels' has no
     // server available!" as an ALERT whenever no client is connected, e.g. before the first one.
     `  server ${UNUSED_SERVER} 127.0.0.1:9 backup no-check`,
     '',
   ]
-  return withConfigId((statsRules) => lines(header(statsRules), sections, tunnels))
+  return withConfigId((statsRules) => lines(header(statsRules), backendDefaults, sections, tunnels))
 }
 
 export interface ClientProxyOptions {
@@ -177,9 +216,12 @@ export function renderClientHaproxy(registry: Registry, options: ClientProxyOpti
     const target = options.resolveService
       ? options.resolveService(service.clientService)
       : `${service.clientService.name}.${service.clientService.namespace}.svc.${options.clusterDomain}:${service.clientService.port}`
-    const check = `check inter ${c.interMs} fall ${c.fall} rise 1`
-    return proxySections(service, [`  server target ${target} ${check}${useDns ? ' resolvers cluster init-addr last,libc,none' : ''}`])
+    return proxySections(service, [`  server target ${target}`])
   })
+  const inter = checkInterval(serving.length, c.interMs)
+  const backendDefaults = serviceDefaults([
+    `  default-server check inter ${inter} downinter ${c.interMs} fall ${c.fall} rise 1${useDns ? ' resolvers cluster init-addr last,libc,none' : ''}`,
+  ])
   const health = [
     'frontend health',
     // Reached by the server's checks over the tunnel; it only says up or down per service.
@@ -195,5 +237,5 @@ export function renderClientHaproxy(registry: Registry, options: ClientProxyOpti
     '',
   ]
   const resolvers = useDns ? ['resolvers cluster', '  parse-resolv-conf', '  hold valid 10s', '  hold other 30s', ''] : []
-  return withConfigId((statsRules) => lines(header(statsRules), resolvers, health, sections))
+  return withConfigId((statsRules) => lines(header(statsRules), resolvers, health, backendDefaults, sections))
 }

@@ -47,6 +47,8 @@ export const files = {
   haproxyPid: 'haproxy.pid',
   /** HAProxy's admin stats socket (run dir). */
   haproxySocket: 'haproxy.sock',
+  /** The servers' state saved before a reload (`show servers state`), loaded by the new worker. */
+  haproxyServersState: 'haproxy-servers.state',
   /**
    * The copy of haproxy/haproxy.cfg that HAProxy runs (run dir): haproxy-run.sh
    * checks a change, then moves it here and reloads, so what is loaded is
@@ -94,7 +96,14 @@ export const HEALTH_PORT = 8405
 export const MANAGEMENT_PORT = 8406
 
 /** Ports the gateway pods listen on themselves: no internalPort may take one. */
-export const RESERVED_PORTS = [STATS_PORT, HEALTH_PORT, MANAGEMENT_PORT] as const
+/**
+ * HAProxy's CLI on the pod's loopback at level user (read-only: `show`
+ * commands): haproxy-run.sh saves the servers' state through it before a
+ * reload, so the new worker starts with what the old one knew.
+ */
+export const STATE_PORT = 8407
+
+export const RESERVED_PORTS = [STATS_PORT, HEALTH_PORT, MANAGEMENT_PORT, STATE_PORT] as const
 
 /** The in-pod path of a file in one of the directories above. */
 export const pathOf = (dir: keyof typeof dirs, file: string): string => `${dirs[dir]}/${file}`

@@ -8,6 +8,7 @@ import {Registry, RegisteredClient} from '../registry/types.js'
 import {formatEndpoint} from '../registry/validate.js'
 import {dirs} from '../dataplane/layout.js'
 import {clientKeyMaterial, ClientSecrets, renderClient} from '../render/client.js'
+import {assertWithinLimits} from '../render/limits.js'
 import {names} from '../render/names.js'
 import {Reporter} from '../ui/reporter.js'
 import {AppliedSet, applyAll, compensate, rollback, withCompensation} from './apply.js'
@@ -117,8 +118,8 @@ async function installOne(home: Home, keys: HomeKeys, provider: Provider, option
   const prepared = await prepareNamespace(provider.cluster, provider.namespace, {relabel: options.relabelNamespace, flag: '--client-namespace'})
   const applied: AppliedSet = {cluster: provider.cluster, created: []}
   try {
-    const {stored} = await home.store.update((reg) => {
-      registerClient(reg, settings.tunnelNetwork, {
+    const {stored} = await home.store.update((reg, current) => {
+      registerClient(reg, current.tunnelNetwork, {
         name: provider.clientName,
         context: provider.cluster.context,
         namespace: provider.namespace,
@@ -127,6 +128,7 @@ async function installOne(home: Home, keys: HomeKeys, provider: Provider, option
       })
       // A new client holds and trusts what it is given; a re-installed one, once it runs it (below).
       if (!previous) recordClientKeys(reg, provider.clientName, {ca: certificate.ca, trust})
+      assertWithinLimits(reg, current, home.namespace)
     })
     await syncServerConfig(home, stored, reporter)
     await makeLive([serverLive(home)], live, reporter)

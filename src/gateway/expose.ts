@@ -4,6 +4,7 @@ import {RESERVED_PORTS} from '../dataplane/layout.js'
 import {addServices, ExposeRequest, removeServices} from '../registry/changes.js'
 import {ExposedService, Registry, servedBy} from '../registry/types.js'
 import {validateExposedService} from '../registry/validate.js'
+import {assertWithinLimits} from '../render/limits.js'
 import {names} from '../render/names.js'
 import {Reporter} from '../ui/reporter.js'
 import {Home} from './home.js'
@@ -14,29 +15,42 @@ export type {ExposeRequest}
 
 const RESERVED_NAMES = new Set<string>([names.serverService])
 
-/** Checks that each provider has the Service and the port; all failures are reported together. */
+/**
+ * Checks that each provider has the Service and the port; all failures are
+ * reported together. Each provider's Service is read once however many
+ * requests name it (a chart's values file often exposes one Service under
+ * several names).
+ */
 export async function checkProviderServices(providers: Provider[], requests: ExposeRequest[]): Promise<void> {
   const errors: SvcgwError[] = []
   await Promise.all(
-    providers.flatMap((provider) =>
-      requests
-        .filter((r) => servedBy(r, provider.clientName))
-        .map(async (request) => {
-          const {name, namespace, port} = request.clientService
+    providers.map(async (provider) => {
+      const wanted = new Map<string, {name: string; namespace: string; ports: Set<number>}>()
+      for (const request of requests.filter((r) => servedBy(r, provider.clientName))) {
+        const {name, namespace, port} = request.clientService
+        const key = `${namespace}/${name}`
+        if (!wanted.has(key)) wanted.set(key, {name, namespace, ports: new Set()})
+        wanted.get(key)!.ports.add(port)
+      }
+      await Promise.all(
+        [...wanted.values()].map(async ({name, namespace, ports}) => {
           try {
             const service = await provider.cluster.read<Service>({apiVersion: 'v1', kind: 'Service', name, namespace})
             if (!service) {
               errors.push(notFoundError(`no Service ${namespace}/${name} in context "${provider.cluster.context}"`, 'check the name and --service-namespace'))
-            } else if (!(service.spec?.ports ?? []).some((p) => p.port === port)) {
-              const ports = (service.spec?.ports ?? []).map((p) => p.port).join(', ')
-              errors.push(usageError(`Service ${namespace}/${name} in context "${provider.cluster.context}" has no port ${port}`, `use one of its ports: ${ports}`))
+              return
+            }
+            const has = (service.spec?.ports ?? []).map((p) => p.port)
+            for (const port of ports) {
+              if (!has.includes(port)) errors.push(usageError(`Service ${namespace}/${name} in context "${provider.cluster.context}" has no port ${port}`, `use one of its ports: ${has.join(', ')}`))
             }
           } catch (error) {
             if (!(error instanceof SvcgwError)) throw error
             errors.push(error)
           }
         }),
-    ),
+      )
+    }),
   )
   if (errors.length > 0) throw errors.length === 1 ? errors[0] : new AggregateSvcgwError(errors)
 }
@@ -67,10 +81,14 @@ export async function exposeServices(home: Home, requests: ExposeRequest[], live
   const providers = servingAny(reachable, requests)
   await checkProviderServices(providers, requests)
   // A retargeted service may move away from providers that served it: their configs change too.
-  const previous = registry.services.filter((s) => requests.some((r) => r.name === s.name))
-  const touched = servingAny(reachable, [...requests, ...previous])
-  const {stored, result} = await home.store.update((reg, settings) => addServices(reg, requests, [settings.port, ...RESERVED_PORTS], options.overwrite))
-  await publish(home, stored, touched, live, reporter)
+  const retargeted = registry.services.filter((s) => requests.some((r) => r.name === s.name))
+  const touched = servingAny(reachable, [...requests, ...retargeted])
+  const {stored, result, previous} = await home.store.update((reg, settings) => {
+    const added = addServices(reg, requests, [settings.port, ...RESERVED_PORTS], options.overwrite)
+    assertWithinLimits(reg, settings, home.namespace)
+    return added
+  })
+  await publish(home, stored, touched, live, reporter, 'clients-first', previous)
   return {
     services: result,
     summary: result
@@ -82,8 +100,8 @@ export async function exposeServices(home: Home, requests: ExposeRequest[], live
 export async function unexposeServices(home: Home, serviceNames: string[], live: LiveOptions, reporter: Reporter): Promise<ExposeResult> {
   const {registry} = await home.store.load()
   removeServices(structuredClone(registry), serviceNames)
-  const {stored, result} = await home.store.update((reg) => removeServices(reg, serviceNames))
-  await publish(home, stored, servingAny(reachableProviders(home, registry, reporter), result), live, reporter, 'server-first')
+  const {stored, result, previous} = await home.store.update((reg) => removeServices(reg, serviceNames))
+  await publish(home, stored, servingAny(reachableProviders(home, registry, reporter), result), live, reporter, 'server-first', previous)
   return {services: result, summary: result.map((s) => `unexposed ${s.name}`).join('\n')}
 }
 

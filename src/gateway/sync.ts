@@ -61,15 +61,42 @@ export function clientTarget(registry: Registry, clientName: string, namespace: 
   return {clientName, namespace, serverAddress: address, serverPort: port}
 }
 
+/** The objects of `after` that differ from `before`'s, and those of `before` that are gone. */
+export function difference(before: KubeObject[], after: KubeObject[]): {changed: KubeObject[]; gone: KubeObject[]} {
+  const key = (o: KubeObject) => `${o.kind}/${o.metadata.name}`
+  const old = new Map(before.map((o) => [key(o), JSON.stringify(o)]))
+  const next = new Set(after.map(key))
+  return {
+    changed: after.filter((o) => old.get(key(o)) !== JSON.stringify(o)),
+    gone: before.filter((o) => !next.has(key(o))),
+  }
+}
+
 /**
  * The server's config (HAProxy, client-config-dir, revocations, consumer
- * Services) for the latest registry; Services no longer exposed are
- * deleted. No Secret is read or written. Returns the proxy's config ID.
+ * Services) for the latest registry. Given the registry version this
+ * command replaced, only what changed between the two is applied or
+ * deleted: one expose is a new Service and a ConfigMap, whatever the
+ * number of services. Without it (install, a first sync), everything is
+ * applied and Services no longer exposed are pruned. No Secret is read or
+ * written.
  */
-export async function syncServerConfig(home: Home, state: State, reporter: Reporter): Promise<void> {
+export async function syncServerConfig(home: Home, state: State, reporter: Reporter, previous?: State): Promise<void> {
+  let before = previous
   await applyUntilCurrent(home, state, async ({registry, settings}) => {
-    await applyAll(home.cluster, serverConfig(registry, settings, home.namespace), reporter)
-    await pruneExposedServices(home, new Set(registry.services.map((s) => s.name)))
+    const objects = serverConfig(registry, settings, home.namespace)
+    if (before) {
+      const {changed, gone} = difference(serverConfig(before.registry, before.settings, home.namespace), objects)
+      await applyAll(home.cluster, changed, reporter)
+      // Everything unexposed at once (unexpose --all): one request for the whole collection.
+      if (registry.services.length === 0 && gone.length > 1) await home.cluster.removeServices(home.namespace, `${EXPOSED_LABEL}=true`)
+      else await Promise.all(gone.map((o) => home.cluster.remove(refOf(o))))
+    } else {
+      await applyAll(home.cluster, objects, reporter)
+      await pruneExposedServices(home, new Set(registry.services.map((s) => s.name)))
+    }
+    // A later round (someone wrote meanwhile) applies what changed since this one.
+    before = {registry, settings}
   })
 }
 
@@ -79,12 +106,20 @@ async function pruneExposedServices(home: Home, keep: Set<string>): Promise<void
   for (const service of listed.filter((s) => !keep.has(s.metadata.name))) await home.cluster.remove(refOf(service))
 }
 
-/** Pushes the latest proxy config to one client, which reloads it in place. */
-export async function syncClientConfig(home: Home, provider: Provider, state: State, reporter: Reporter): Promise<void> {
-  await applyUntilCurrent(home, state, async ({registry, settings}) => {
-    await provider.cluster.apply(clientConfig(registry, settings, clientTarget(registry, provider.clientName, provider.namespace, settings)))
+/** Pushes the latest proxy config to one client, which reloads it in place; unchanged, it is left alone. */
+export async function syncClientConfig(home: Home, provider: Provider, state: State, reporter: Reporter, previous?: State): Promise<void> {
+  const render = ({registry, settings}: State) => clientConfig(registry, settings, clientTarget(registry, provider.clientName, provider.namespace, settings))
+  let before = previous
+  let applied = false
+  await applyUntilCurrent(home, state, async (current) => {
+    const object = render(current)
+    if (!before || difference([render(before)], [object]).changed.length > 0) {
+      await provider.cluster.apply(object)
+      applied = true
+    }
+    before = current
   })
-  reporter.step(`${provider.cluster.dryRun ? 'would update' : 'updated'} the proxy config of client ${provider.clientName} in ${provider.cluster.context}`)
+  if (applied) reporter.step(`${provider.cluster.dryRun ? 'would update' : 'updated'} the proxy config of client ${provider.clientName} in ${provider.cluster.context}`)
 }
 
 /**
@@ -143,19 +178,28 @@ export type Order = 'clients-first' | 'server-first'
  * checks would find a client not serving it yet and take it out, an alert
  * in the logs and a gap for nothing.
  */
-export async function publish(home: Home, state: State, providers: Provider[], live: LiveOptions, reporter: Reporter, order: Order = 'clients-first'): Promise<void> {
+export async function publish(
+  home: Home,
+  state: State,
+  providers: Provider[],
+  live: LiveOptions,
+  reporter: Reporter,
+  order: Order = 'clients-first',
+  previous?: State,
+): Promise<void> {
   const server = async () => {
-    await syncServerConfig(home, state, reporter)
+    await syncServerConfig(home, state, reporter, previous)
     await makeLive([serverLive(home)], live, reporter)
   }
   const clients = async () => {
-    await Promise.all(providers.map((provider) => syncClientConfig(home, provider, state, reporter)))
+    await Promise.all(providers.map((provider) => syncClientConfig(home, provider, state, reporter, previous)))
     await makeLive(providers.map((p) => clientLive(home, p)), live, reporter)
   }
   if (order === 'clients-first') {
     // New consumer Services first: they route nowhere until the server binds their ports, and
     // kube-proxy and the cluster's DNS take their moment while the proxies reload.
-    await applyAll(home.cluster, serverConfig(state.registry, state.settings, home.namespace).filter((o) => o.kind === 'Service'), reporter)
+    const services = (s: State) => serverConfig(s.registry, s.settings, home.namespace).filter((o) => o.kind === 'Service')
+    await applyAll(home.cluster, previous ? difference(services(previous), services(state)).changed : services(state), reporter)
     await clients()
     await server()
   } else {

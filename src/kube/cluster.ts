@@ -1,9 +1,10 @@
-import {CustomObjectsApi, KubeConfig, KubernetesObject, KubernetesObjectApi, PatchStrategy} from '@kubernetes/client-node'
+import {CoreV1Api, CustomObjectsApi, KubeConfig, KubernetesObject, KubernetesObjectApi, PatchStrategy} from '@kubernetes/client-node'
 
 import {SvcgwError} from '../errors.js'
 import {DryRunJournal} from './dry-run.js'
 import {mapKubeError} from './errors.js'
 import {describeRef, KubeObject, matchesSelector, ObjectRef, refOf} from './object.js'
+import {countRead, countWrite} from './stats.js'
 
 export const FIELD_MANAGER = 'kubectl-svcgw'
 
@@ -113,6 +114,7 @@ export class Cluster {
 
   /** The live object, ignoring the journal: what a dry run compares against. */
   private async readLive<T extends KubeObject>(ref: ObjectRef): Promise<T | undefined> {
+    countRead()
     try {
       return plain<T>(await this.objects.read(headerOf(ref)))
     } catch (error) {
@@ -129,6 +131,7 @@ export class Cluster {
   }
 
   async list<T extends KubeObject = KubeObject>(query: ListQuery): Promise<T[]> {
+    countRead()
     const listed = await this.call(`listing ${query.kind.toLowerCase()}s`, () =>
       this.objects.list(query.apiVersion, query.kind, query.namespace, undefined, undefined, undefined, undefined, query.labelSelector),
     )
@@ -155,6 +158,7 @@ export class Cluster {
     const doing = `applying ${describeRef(ref)}`
     if (this.journal && !this.canValidate(ref.namespace)) return this.journalUnvalidated(object) as T
     const before = this.journal && !this.journal.has(ref) ? await this.readLive(ref) : undefined
+    countWrite(describeRef(ref), object)
     const result = plain<T>(
       await this.call(doing, () =>
         this.objects.patch(object as KubernetesObject, undefined, this.dryRunParam, FIELD_MANAGER, true, PatchStrategy.ServerSideApply),
@@ -168,6 +172,7 @@ export class Cluster {
   async create<T extends KubeObject = KubeObject>(object: KubeObject): Promise<T> {
     const ref = refOf(object)
     if (this.journal && !this.canValidate(ref.namespace)) return this.journalUnvalidated(object) as T
+    countWrite(describeRef(ref), object)
     const result = plain<T>(await this.call(`creating ${describeRef(ref)}`, () => this.objects.create(object as KubernetesObject, undefined, this.dryRunParam, FIELD_MANAGER)))
     this.journal?.record(ref, undefined, result, true)
     if (this.journal && object.kind === 'Namespace') this.journal.pendingNamespaces.add(object.metadata.name)
@@ -193,6 +198,7 @@ export class Cluster {
     // A dry run's second write of an object still has to name the live version.
     const body = journaled?.before ? {...object, metadata: {...object.metadata, resourceVersion: journaled.before.metadata.resourceVersion}} : object
     const before = this.journal && !journaled ? await this.readLive(ref) : undefined
+    countWrite(describeRef(ref), body)
     const result = plain<T>(await this.call(`writing ${describeRef(ref)}`, () => this.objects.replace(body as KubernetesObject, undefined, this.dryRunParam, FIELD_MANAGER)))
     this.journal?.record(ref, before, result, true)
     return result
@@ -202,6 +208,7 @@ export class Cluster {
   async mergePatch<T extends KubeObject = KubeObject>(ref: ObjectRef, patch: Record<string, unknown>): Promise<T> {
     const before = this.journal && !this.journal.has(ref) ? await this.readLive(ref) : undefined
     const body = {...headerOf(ref), ...patch, metadata: {...headerOf(ref).metadata, ...(patch.metadata as object | undefined)}}
+    countWrite(describeRef(ref), body)
     const result = plain<T>(
       await this.call(`patching ${describeRef(ref)}`, () =>
         this.objects.patch(body as KubernetesObject, undefined, this.dryRunParam, FIELD_MANAGER, undefined, PatchStrategy.MergePatch),
@@ -215,6 +222,7 @@ export class Cluster {
   async remove(ref: ObjectRef): Promise<boolean> {
     const before = this.journal && !this.journal.has(ref) ? await this.readLive(ref) : undefined
     if (this.journal?.has(ref) && !this.journal.get(ref)!.after) return false
+    countWrite(describeRef(ref))
     try {
       await this.objects.delete(headerOf(ref), undefined, this.dryRunParam, undefined, undefined, 'Background')
     } catch (error) {
@@ -227,6 +235,24 @@ export class Cluster {
     }
     this.journal?.record(ref, before, undefined, true)
     return true
+  }
+
+  /**
+   * Deletes every Service a selector matches in one request (DELETE on the
+   * collection), instead of one request per Service. In a dry run the
+   * apiserver checks it, and the journal records each one gone.
+   */
+  async removeServices(namespace: string, labelSelector: string): Promise<number> {
+    const items = await this.list({apiVersion: 'v1', kind: 'Service', namespace, labelSelector})
+    if (items.length === 0) return 0
+    countWrite(`services (${items.length}, by selector)`)
+    const core = this.kc.makeApiClient(CoreV1Api)
+    await this.call(`deleting services matching ${labelSelector}`, () => core.deleteCollectionNamespacedService({namespace, labelSelector, dryRun: this.dryRunParam}))
+    for (const item of items) {
+      const ref = refOf(item)
+      this.journal?.record(ref, item, undefined, true)
+    }
+    return items.length
   }
 
   /** In a namespace this dry run would create, the apiserver cannot check anything: record the object as given. */

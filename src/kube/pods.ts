@@ -5,6 +5,7 @@ import {SvcgwError} from '../errors.js'
 import {Cluster} from './cluster.js'
 import {mapKubeError} from './errors.js'
 import {Pod, podReady} from './object.js'
+import {countStream} from './stats.js'
 
 /** Pods of a selector, newest first, not counting ones being deleted. */
 export async function listPods(cluster: Cluster, namespace: string, labelSelector: string): Promise<Pod[]> {
@@ -43,6 +44,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number, error: () => SvcgwError
 
 /** Runs a command in a container and returns its stdout; a non-zero exit is an error carrying its stderr. */
 export async function execInPod(cluster: Cluster, namespace: string, pod: string, container: string, command: string[], timeoutMs = 10_000): Promise<string> {
+  countStream()
   const out: Buffer[] = []
   const err: Buffer[] = []
   const where = `${pod}/${container} of context "${cluster.context}"`
@@ -63,6 +65,7 @@ export async function execInPod(cluster: Cluster, namespace: string, pod: string
 
 /** The last lines a container wrote (of its previous run with `previous`). */
 export async function podLogs(cluster: Cluster, namespace: string, pod: string, container: string, options: {tailLines: number; previous?: boolean}): Promise<string> {
+  countStream()
   const core = cluster.kc.makeApiClient(CoreV1Api)
   try {
     return await core.readNamespacedPodLog({name: pod, namespace, container, tailLines: options.tailLines, previous: options.previous})
@@ -91,6 +94,7 @@ export function parseHttpResponse(raw: Buffer): {status: number; body: string} |
  * unlike exec). Returns the body; a non-2xx status is an error.
  */
 export async function podHttpGet(cluster: Cluster, namespace: string, pod: string, port: number, path: string, timeoutMs = 10_000): Promise<string> {
+  countStream()
   const where = `port ${port} of ${pod} in context "${cluster.context}"`
   // Left open until the answer is in: the library closes the socket when its input ends.
   const input = new PassThrough()

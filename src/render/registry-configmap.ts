@@ -6,10 +6,14 @@ import {ServerSettings} from '../registry/settings.js'
 export const REGISTRY_KEY = 'registry.json'
 export const SETTINGS_KEY = 'settings.json'
 
-/** The single source of truth, stored in the server namespace. */
+/**
+ * The single source of truth, stored in the server namespace. Compact JSON:
+ * a ConfigMap holds at most 1 MiB and indentation would take a third of it
+ * (`kubectl svcgw list -o yaml` prints it readably).
+ */
 export function registryConfigMap(registry: Registry, settings: ServerSettings, namespace: string): KubeObject {
   return configMap(names.registry, namespace, 'server', {
-    [REGISTRY_KEY]: JSON.stringify(registry, null, 2),
+    [REGISTRY_KEY]: JSON.stringify(registry),
     [SETTINGS_KEY]: JSON.stringify(settings, null, 2),
   })
 }

@@ -60,7 +60,7 @@ export class RegistryStore {
    * nobody wrote in between; otherwise re-reads and re-applies. `change`
    * must therefore be a pure function of what it is given.
    */
-  async update<T>(change: (registry: Registry, settings: ServerSettings) => T): Promise<{stored: Stored; result: T}> {
+  async update<T>(change: (registry: Registry, settings: ServerSettings) => T): Promise<{stored: Stored; result: T; previous: Stored}> {
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       const current = await this.load()
       const registry = structuredClone(current.registry)
@@ -69,7 +69,8 @@ export class RegistryStore {
       const body = registryConfigMap(registry, settings, this.namespace)
       body.metadata.resourceVersion = current.resourceVersion
       try {
-        return {stored: this.parse(await this.cluster.replace<ConfigMap>(body)), result}
+        // `previous` is exactly the version this write replaced: what changed is the difference.
+        return {stored: this.parse(await this.cluster.replace<ConfigMap>(body)), result, previous: current}
       } catch (error) {
         if (!isConflict(error)) throw error
         await new Promise((resolve) => setTimeout(resolve, Math.random() * 50 * attempt))

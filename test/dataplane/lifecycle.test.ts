@@ -4,6 +4,7 @@ import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {files, rel} from '../../src/dataplane/layout.js'
+import {parseHaproxyStats} from '../../src/health/haproxy-stats.js'
 import {parseOpenVpnStatus} from '../../src/health/openvpn-status.js'
 import {issueClientCertificate} from '../../src/pki/certificates.js'
 import {missingPrerequisite, removeLeftovers} from './netns.js'
@@ -97,6 +98,26 @@ for (const proto of ['tcp', 'udp'] as const) {
 
       rig.writeConfigs()
       await rig.waitFor('the valid config marked loaded again', () => rig.loaded(rig.serverRoot) === md5(serverCfg()), 5000)
+    })
+
+    it('keeps what it knows of the clients across a reload: a client that is down is still down in the new worker, since the same moment', async () => {
+      const stats = async () => parseHaproxyStats(await rig.execInServer(['sh', join(rig.serverRoot, 'scripts/haproxy-stats.sh')]))
+      const web = (rows: Awaited<ReturnType<typeof stats>>) => rows.find((r) => r.pxname === 'be-web' && r.svname === 'c2')
+      await rig.stopClient('c2')
+      await rig.waitFor('c2 down in the server', async () => web(await stats())?.status.startsWith('DOWN') === true, 15_000)
+      await sleep(2000)
+      const downFor = web(await stats())!.lastchg!
+      rig.registry.services.push({name: 'another', port: 80, internalPort: 20_007, clientService: {name: 'web', namespace: 'default', port: 8080}})
+      rig.writeConfigs()
+      await rig.waitFor('the new config loaded', () => rig.loaded(rig.serverRoot) === md5(serverCfg()), 10_000)
+      // The first look at the new worker: without the saved state it would start c2 UP until its first check.
+      const after = web(await stats())!
+      assert.match(after.status, /^DOWN/, `c2 right after the reload: ${after.status}`)
+      assert.ok(after.lastchg! >= downFor, `down since before the reload (${after.lastchg} s, was ${downFor} s)`)
+      rig.registry.services = rig.registry.services.filter((s) => s.name !== 'another')
+      rig.writeConfigs()
+      rig.startClient('c2')
+      await rig.waitConnected(['c2'])
     })
 
     it('is Ready only while the tunnel is connected: a stopped or silent server makes the client unready, its return ready again', async () => {

@@ -82,6 +82,8 @@ describe('rendered configs on every supported HAProxy (haproxy -c)', function ()
       const root = mkdtempSync(join(tmpdir(), 'svcgw-versions-'))
       try {
         mkdirSync(join(root, rel.run))
+        // As haproxy-run.sh leaves it before the first start: a state file with only its version.
+        writeFileSync(join(root, rel.run, files.haproxyServersState), '1\n')
         for (const [shape, registry] of Object.entries(registries())) {
           const first = registry.clients[0]?.name ?? 'p0'
           const configs = {

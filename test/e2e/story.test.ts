@@ -29,11 +29,10 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`
  * reaching provider Services by DNS name through the tunnel. Providers:
  * ctx-b (another cluster, reached through the server's NodePort) and a
  * second client in the server's own cluster (the chart's single-cluster
- * case). Latencies are printed, not asserted: the machine is shared.
+ * case). Every step runs over both tunnel transports. Latencies are
+ * printed, not asserted: the machine is shared.
  */
 for (const proto of ['tcp', 'udp'] as const) {
-  // The whole story over TCP; over UDP the parts where the transport matters.
-  const full = proto === 'tcp'
 
   describe(`the whole story on real pods over ${proto.toUpperCase()} (e2e)`, function () {
     this.timeout(300_000)
@@ -126,24 +125,22 @@ for (const proto of ['tcp', 'udp'] as const) {
       assert.deepEqual([...seen].sort(), ['cluster a', 'cluster b'])
     })
 
-    if (full) {
-      it('a retargeted service and an unexpose are live when the command returns', async () => {
-        expectOk(await svcgw(env, ['expose', 'nginx', '--port', '80', '--service-namespace', app, '--as', 'moving', ...home()]), 'expose moving')
-        await until('moving answers', () => get('moving').catch(() => undefined), 60_000)
-        const retargeted = Date.now()
-        expectOk(await svcgw(env, ['expose', 'web2', '--port', '80', '--service-namespace', app, '--as', 'moving', '--overwrite', ...home()]), 'expose --overwrite')
-        const seen = await until('moving answered by web2 only', async () => {
-          const s = await answersFrom(6, 'moving')
-          return [...s].every((a) => a.endsWith('-web2')) ? s : undefined
-        }, 30_000)
-        measured(`${proto}: a changed clientService live after ${seconds(Date.now() - retargeted)}`)
-        assert.ok([...seen].every((a) => a.endsWith('-web2')))
-        const unexposeAt = Date.now()
-        expectOk(await svcgw(env, ['unexpose', 'moving', ...home()]), 'unexpose')
-        measured(`${proto}: unexpose live after ${seconds(Date.now() - unexposeAt)} (confirmed by every proxy); the consumer Service is gone`)
-        assert.equal(kubectl(set, 'ctx-a', ['get', 'service', 'moving', '-n', gw, '--ignore-not-found', '-o', 'name']), '')
-      })
-    }
+    it('a retargeted service and an unexpose are live when the command returns', async () => {
+      expectOk(await svcgw(env, ['expose', 'nginx', '--port', '80', '--service-namespace', app, '--as', 'moving', ...home()]), 'expose moving')
+      await until('moving answers', () => get('moving').catch(() => undefined), 60_000)
+      const retargeted = Date.now()
+      expectOk(await svcgw(env, ['expose', 'web2', '--port', '80', '--service-namespace', app, '--as', 'moving', '--overwrite', ...home()]), 'expose --overwrite')
+      const seen = await until('moving answered by web2 only', async () => {
+        const s = await answersFrom(6, 'moving')
+        return [...s].every((a) => a.endsWith('-web2')) ? s : undefined
+      }, 30_000)
+      measured(`${proto}: a changed clientService live after ${seconds(Date.now() - retargeted)}`)
+      assert.ok([...seen].every((a) => a.endsWith('-web2')))
+      const unexposeAt = Date.now()
+      expectOk(await svcgw(env, ['unexpose', 'moving', ...home()]), 'unexpose')
+      measured(`${proto}: unexpose live after ${seconds(Date.now() - unexposeAt)} (confirmed by every proxy); the consumer Service is gone`)
+      assert.equal(kubectl(set, 'ctx-a', ['get', 'service', 'moving', '-n', gw, '--ignore-not-found', '-o', 'name']), '')
+    })
 
     it('status is HEALTHY with live data read through port-forward', async () => {
       const result = await until('status healthy', async () => {
@@ -191,22 +188,20 @@ for (const proto of ['tcp', 'udp'] as const) {
       waitFor(set, 'ctx-b', remoteNs, 'deployment/svcgw-client', 120)
     })
 
-    if (full) {
-      it('certs rotate --to under traffic: no request fails', async () => {
-        const probe = prober()
-        await probe.start()
-        await until('the prober running', async () => (await probe.read().catch(() => [])).length > 3, 10_000)
-        const started = Date.now()
-        const from = uptime()
-        expectOk(await svcgw(env, ['certs', 'rotate', '--to', 'ctx-b', ...home()]), 'certs rotate')
-        measured(`${proto}: certs rotate --to (new certificate, client reconnected, old one revoked) ${seconds(Date.now() - started)}`)
-        await new Promise((resolve) => setTimeout(resolve, 3000))
-        const probes = startedAfter(await probe.stop(), from)
-        assert.ok(probes.length >= 10)
-        assert.deepEqual(probes.filter((p: Probe) => !p.ok), [], 'no request failed during the rotation')
-      })
+    it('certs rotate --to under traffic: no request fails', async () => {
+      const probe = prober()
+      await probe.start()
+      await until('the prober running', async () => (await probe.read().catch(() => [])).length > 3, 10_000)
+      const started = Date.now()
+      const from = uptime()
+      expectOk(await svcgw(env, ['certs', 'rotate', '--to', 'ctx-b', ...home()]), 'certs rotate')
+      measured(`${proto}: certs rotate --to (new certificate, client reconnected, old one revoked) ${seconds(Date.now() - started)}`)
+      await new Promise((resolve) => setTimeout(resolve, 3000))
+      const probes = startedAfter(await probe.stop(), from)
+      assert.ok(probes.length >= 10)
+      assert.deepEqual(probes.filter((p: Probe) => !p.ok), [], 'no request failed during the rotation')
+    })
 
-    }
 
     it('the server pod deleted: traffic comes back by itself', async () => {
       const probe = prober()
@@ -224,23 +219,21 @@ for (const proto of ['tcp', 'udp'] as const) {
       measured(`${proto}: server pod deleted → traffic back after ${(back.at - deletedAt).toFixed(1)} s`)
     })
 
-    if (full) {
-      it('certs revoke cuts the client at once; the other serves alone', async () => {
-        const started = Date.now()
-        expectOk(await svcgw(env, ['certs', 'revoke', '--client', 'local', '--yes', ...home()]), 'certs revoke')
-        measured(`${proto}: certs revoke (revocation live in the pod, session cut) ${seconds(Date.now() - started)}`)
-        await until('the revoked client unready', async () => !pods('ctx-a', localNs).items[0].status.containerStatuses?.find((c) => c.name === 'openvpn')?.ready, 60_000)
-        measured(`${proto}: revoked client not Ready ${seconds(Date.now() - started)} after the revoke began`)
-        assert.deepEqual([...(await answersFrom(6))], ['cluster b'])
-      })
+    it('certs revoke cuts the client at once; the other serves alone', async () => {
+      const started = Date.now()
+      expectOk(await svcgw(env, ['certs', 'revoke', '--client', 'local', '--yes', ...home()]), 'certs revoke')
+      measured(`${proto}: certs revoke (revocation live in the pod, session cut) ${seconds(Date.now() - started)}`)
+      await until('the revoked client unready', async () => !pods('ctx-a', localNs).items[0].status.containerStatuses?.find((c) => c.name === 'openvpn')?.ready, 60_000)
+      measured(`${proto}: revoked client not Ready ${seconds(Date.now() - started)} after the revoke began`)
+      assert.deepEqual([...(await answersFrom(6))], ['cluster b'])
+    })
 
-      it('expose -f takes the original chart\'s values.yaml', async () => {
-        const file = join(mkdtempSync(join(tmpdir(), 'svcgw-values-')), 'values.yaml')
-        writeFileSync(file, `image: {repository: x}\nservices:\n  - name: chart-web\n    port: 8081\n    internalPort: 21000\n    clientService:\n      name: web2\n      namespace: ${app}\n      port: 80\n`)
-        expectOk(await svcgw(env, ['expose', '-f', file, ...home()]), 'expose -f')
-        assert.match(await get('chart-web', 8081), /-web2 pod/)
-      })
-    }
+    it('expose -f takes the original chart\'s values.yaml', async () => {
+      const file = join(mkdtempSync(join(tmpdir(), 'svcgw-values-')), 'values.yaml')
+      writeFileSync(file, `image: {repository: x}\nservices:\n  - name: chart-web\n    port: 8081\n    internalPort: 21000\n    clientService:\n      name: web2\n      namespace: ${app}\n      port: 80\n`)
+      expectOk(await svcgw(env, ['expose', '-f', file, ...home()]), 'expose -f')
+      assert.match(await get('chart-web', 8081), /-web2 pod/)
+    })
 
     it('uninstall leaves nothing', async () => {
       expectOk(await svcgw(env, ['client', 'uninstall', '--to', 'ctx-b', '--yes', ...home()]), 'client uninstall ctx-b')

@@ -10,13 +10,15 @@ import {BIN, CliResult} from '../../unit/cli/run-cli.js'
 
 export interface Env {
   kubeconfig: string
+  /** Have the plugin print what it asked of the apiservers (SVCGW_STATS=json) on stderr. */
+  stats?: boolean
 }
 
 /** Runs the built plugin against the test clusters, as a real process without a TTY. */
 export function svcgw(env: Env, args: string[]): Promise<CliResult> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [BIN, ...args], {
-      env: {...process.env, KUBECONFIG: env.kubeconfig, NO_COLOR: '1', DEBUG: ''},
+      env: {...process.env, KUBECONFIG: env.kubeconfig, NO_COLOR: '1', DEBUG: '', ...(env.stats ? {SVCGW_STATS: 'json'} : {})},
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     let stdout = ''
@@ -72,4 +74,13 @@ export const RESTRICTED_USER = 'svcgw-restricted'
 /** Applies YAML with the admin context (e.g. the output of `kubectl svcgw rbac`). */
 export function kubectlApply(env: Env, context: string, manifest: string): void {
   execFileSync('kubectl', ['--kubeconfig', env.kubeconfig, '--context', context, 'apply', '-f', '-'], {input: manifest, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe']})
+}
+
+/** Deletes a test's namespaces without waiting (their pods go in the background); missing ones are fine. */
+export function deleteNamespaces(env: Env, namespaces: Array<[context: string, namespace: string]>): void {
+  for (const [context, namespace] of namespaces) {
+    try {
+      kubectl(env, ['--context', context, 'delete', 'namespace', namespace, '--wait=false', '--ignore-not-found'])
+    } catch {}
+  }
 }

@@ -7,7 +7,7 @@ import yaml from 'js-yaml'
 
 import {clusters} from '../fixture.js'
 import {assertOneLineError} from '../../unit/cli/run-cli.js'
-import {Env, expectOk, kubectl, kubectlJson, svcgw, uniqueName} from './harness.js'
+import {deleteNamespaces, Env, expectOk, kubectl, kubectlJson, svcgw, uniqueName} from './harness.js'
 
 interface Registry {
   services: Array<{name: string; port: number; internalPort: number; clientService: {name: string; namespace: string; port: number}}>
@@ -42,13 +42,7 @@ describe('gateway operations (real clusters and nodes)', function () {
     expectOk(await svcgw(env, ['client', 'install', ...home, '--to', 'ctx-b', '--client-namespace', clientNs]), 'client install')
   })
 
-  after(() => {
-    for (const [ctx, ns] of [['ctx-a', serverNs], ['ctx-b', clientNs], ['ctx-b', appNs]]) {
-      try {
-        kubectl(env, ['--context', ctx, 'delete', 'namespace', ns, '--wait=false', '--ignore-not-found'])
-      } catch {}
-    }
-  })
+  after(() => deleteNamespaces(env, [['ctx-a', serverNs], ['ctx-b', clientNs], ['ctx-b', appNs]]))
 
   it('re-running server install converges and keeps the CA', async () => {
     const caBefore = kubectl(env, ['--context', 'ctx-a', '-n', serverNs, 'get', 'secret', 'service-gw-ca', '-o', 'jsonpath={.data.tls\\.crt}'])
@@ -101,6 +95,28 @@ describe('gateway operations (real clusters and nodes)', function () {
     expectOk(await svcgw(env, ['unexpose', ...Array.from({length: 10}, (_, i) => `api-${i}`), ...home]), 'unexpose')
     assert.deepEqual(kubectlJson(env, ['--context', 'ctx-a', '-n', serverNs, 'get', 'services', '-l', 'svcgw.dev/exposed=true']).items.map((s) => s.metadata.name), ['nginx'])
     assertOneLineError(await svcgw(env, ['unexpose', 'api-0', ...home]), 3, /"api-0" is not exposed/)
+  })
+
+  it('at N = 200, one expose writes only what changed: the registry, its Service, the two proxy configs, the pod nudges', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'svcgw-many-'))
+    const file = join(dir, 'values.yaml')
+    writeFileSync(file, `services:\n${Array.from({length: 200}, (_, i) => `  - {name: many-${i}, port: 80, clientService: {name: nginx, namespace: ${appNs}, port: 80}}`).join('\n')}\n`)
+    expectOk(await svcgw(env, ['expose', '-f', file, ...home]), 'expose -f of 200')
+    assert.ok(registry().services.length >= 200)
+    const {stderr} = expectOk(await svcgw({...env, stats: true}, ['expose', 'nginx', '--port', '80', '--service-namespace', appNs, '--as', 'one-more', ...home]), 'expose at N=200')
+    const written = (JSON.parse(stderr.split('\n').find((l) => l.startsWith('SVCGW_STATS '))!.slice('SVCGW_STATS '.length)) as {written: string[]}).written
+    const kinds = [...new Set(written)].sort()
+    assert.deepEqual(
+      kinds.filter((w) => !w.startsWith('pod/')),
+      ['configmap/svcgw-client-haproxy', 'configmap/svcgw-registry', 'configmap/svcgw-server-haproxy', 'service/one-more'],
+      `written: ${written.join(', ')}`,
+    )
+    assert.equal(written.filter((w) => w.startsWith('pod/')).length, 2, 'one nudge for the server pod, one for the client pod')
+    // Batches are one registry update and one apply round: unexpose --all deletes the Services in one request.
+    const all = expectOk(await svcgw({...env, stats: true}, ['unexpose', '--all', ...home]), 'unexpose --all')
+    assert.match(all.stderr, /"services \(20\d, by selector\)"/)
+    assert.equal(kubectlJson(env, ['--context', 'ctx-a', '-n', serverNs, 'get', 'services', '-l', 'svcgw.dev/exposed=true']).items.length, 0)
+    expectOk(await svcgw(env, ['expose', 'nginx', '--port', '80', '--service-namespace', appNs, ...home]), 'expose nginx again')
   })
 
   it('certs status lists the CA, the server and the client with days left', async () => {

@@ -7,7 +7,7 @@ import yaml from 'js-yaml'
 
 import {clusters} from '../fixture.js'
 import {assertOneLineError} from '../../unit/cli/run-cli.js'
-import {Env, expectOk, kubectl, kubectlApply, kubectlJson, RESTRICTED_USER, restrictedEnv, svcgw, uniqueName} from './harness.js'
+import {deleteNamespaces, Env, expectOk, kubectl, kubectlApply, kubectlJson, RESTRICTED_USER, restrictedEnv, svcgw, uniqueName} from './harness.js'
 import {changedBetween, snapshot} from './snapshot.js'
 
 interface Registry {
@@ -63,13 +63,7 @@ describe('commands do exactly what they say (two real apiservers)', function () 
     kubectl(env, ['--context', 'ctx-b', '-n', appNs, 'create', 'service', 'clusterip', 'api', '--tcp=8080:8080'])
   })
 
-  after(() => {
-    for (const [ctx, ns] of made) {
-      try {
-        kubectl(env, ['--context', ctx, 'delete', 'namespace', ns, '--wait=false', '--ignore-not-found'])
-      } catch {}
-    }
-  })
+  after(() => deleteNamespaces(env, made))
 
   describe('--dry-run', () => {
     it('server install --dry-run changes nothing and shows a diff, Secrets masked, unvalidated objects marked', async () => {
@@ -319,13 +313,7 @@ describe('least privilege: each task works with exactly its documented Roles (re
 
   afterEach(revokeGrants)
 
-  after(() => {
-    for (const [ctx, ns] of [['ctx-a', serverNs], ['ctx-b', clientNs], ['ctx-b', appNs]]) {
-      try {
-        kubectl(env, ['--context', ctx, 'delete', 'namespace', ns, '--wait=false', '--ignore-not-found'])
-      } catch {}
-    }
-  })
+  after(() => deleteNamespaces(env, [['ctx-a', serverNs], ['ctx-b', clientNs], ['ctx-b', appNs]]))
 
   it('with no Role, every command fails with exit 6 in one line naming the context', async () => {
     assertOneLineError(await svcgw(restricted, ['list', ...home()]), 6, /forbidden in context "ctx-a"/)

@@ -5,7 +5,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {renderClientFiles, renderServerFiles, scriptFiles} from '../../../src/dataplane/index.js'
-import {renderClientHaproxy, renderServerHaproxy} from '../../../src/dataplane/haproxy.js'
+import {checkInterval, renderClientHaproxy, renderServerHaproxy} from '../../../src/dataplane/haproxy.js'
 import {files} from '../../../src/dataplane/layout.js'
 import {SvcgwError} from '../../../src/errors.js'
 import {serialToDecimal} from '../../../src/pki/inspect.js'
@@ -181,16 +181,20 @@ describe('data-plane renderers', () => {
       assert.match(api, /server b 10\.8\.0\.11:20001$/m)
       // The health path keeps its first name: servers and clients are re-rendered at different times.
       assert.match(web, /option httpchk GET \/svc-web\n/)
-      for (const option of ['check', 'port 8405', 'inter 1000', 'fall 2', 'rise 1', 'on-marked-down shutdown-sessions', 'init-addr none']) {
-        assert.match(web, new RegExp(`default-server .*\\b${option}\\b`), option)
+      // What every service backend shares is said once, in the defaults section before them.
+      const shared = cfg.split('\ndefaults\n')[2].split('\n\n')[0]
+      assert.ok(cfg.indexOf('\ndefaults\n', cfg.indexOf('frontend stats')) < cfg.indexOf('frontend fe-web'), 'the service defaults come before the services')
+      for (const option of ['check', 'port 8405', 'inter 1000', 'fall 2', 'rise 1', 'observe layer4', 'on-error mark-down', 'on-marked-down shutdown-sessions', 'init-addr none']) {
+        assert.match(shared, new RegExp(`default-server .*\\b${option}\\b`), option)
       }
-      assert.match(web, /balance roundrobin/)
+      assert.match(shared, /balance roundrobin/)
+      assert.match(shared, /option redispatch 1/)
     })
 
     it('takes leastconn and shorter checks', () => {
       const custom = renderServerFiles(registry(), {proto: 'udp', balance: 'leastconn', checks: {interMs: 500, fall: 3}}).haproxy[files.haproxyCfg]
       assert.match(custom, /balance leastconn/)
-      assert.match(custom, /default-server check port 8405 inter 500 fastinter 250 fall 3 /)
+      assert.match(custom, /default-server check port 8405 inter 500 fastinter 250 downinter 500 fall 3 /)
     })
 
     it('renders a config without services: no service sections, an empty tunnels backend', () => {
@@ -232,10 +236,11 @@ describe('data-plane renderers', () => {
       const a = renderClientFiles(registry(), options).haproxy[files.haproxyCfg]
       assert.match(a, /resolvers cluster\n {2}parse-resolv-conf\n/)
       assert.match(a, /frontend fe-web\n {2}bind :20000\n {2}default_backend be-web\n/)
-      assert.match(a, /server target nginx\.shop\.svc\.cluster\.local:8080 check inter 1000 fall 2 rise 1 resolvers cluster init-addr last,libc,none\n/)
+      assert.match(a, /server target nginx\.shop\.svc\.cluster\.local:8080\n/)
+      assert.match(a, /default-server check inter 1000 downinter 1000 fall 2 rise 1 resolvers cluster init-addr last,libc,none\n/)
       assert.ok(!a.includes('-api'), 'a does not serve api')
       const b = renderClientFiles(registry(), {...options, clientName: 'b', clusterDomain: 'corp.internal'}).haproxy[files.haproxyCfg]
-      assert.match(b, /server target api\.default\.svc\.corp\.internal:9000 /)
+      assert.match(b, /server target api\.default\.svc\.corp\.internal:9000\n/)
     })
 
     it('answers the server\'s checks per service on the health port: up only while the provider Service passes its checks', () => {
@@ -249,7 +254,8 @@ describe('data-plane renderers', () => {
 
     it('takes a fixed address instead of DNS when the caller resolves', () => {
       const cfg = renderClientFiles(registry(), {...options, resolveService: (s) => `127.0.0.1:${s.port}`}).haproxy[files.haproxyCfg]
-      assert.match(cfg, /server target 127\.0\.0\.1:8080 check inter 1000 fall 2 rise 1\n/)
+      assert.match(cfg, /server target 127\.0\.0\.1:8080\n/)
+      assert.match(cfg, /default-server check inter 1000 downinter 1000 fall 2 rise 1\n/)
       assert.ok(!cfg.includes('resolvers'))
     })
   })
@@ -331,10 +337,11 @@ describe('proxy config IDs and the tunnels backend', () => {
   })
 
   it('the server checks every client across its tunnel in a backend of its own', () => {
-    const server = renderServerHaproxy(registry())
-    const tunnels = server.split('\n\n').find((s) => s.startsWith('backend tunnels'))!
+    const cfg = renderServerHaproxy(registry())
+    const tunnels = cfg.split('\n\n').find((s) => s.startsWith('backend tunnels'))!
     assert.match(tunnels, /^\s+server b 10\.8\.0\.10:8405$/m)
-    assert.match(tunnels, /default-server check /)
+    // Checked by the defaults of the service sections before it: a TCP check of the health port.
+    assert.ok(cfg.lastIndexOf('\ndefaults\n') < cfg.indexOf('backend tunnels'))
   })
 })
 
@@ -349,5 +356,19 @@ describe('a revoked client', () => {
     assert.match(web, /server b 10\.8\.0\.10:20000/)
     assert.doesNotMatch(web, /server c /)
     assert.match(cfg.split('\n\n').find((s) => s.startsWith('backend tunnels'))!, /server c 10\.8\.0\.11:8405/)
+  })
+})
+
+describe('health checks that scale', () => {
+  it('keep a proxy at about 250 checks a second however many services × clients it checks', () => {
+    assert.equal(checkInterval(10, 1000), 1000)
+    assert.equal(checkInterval(250, 1000), 1000)
+    assert.equal(checkInterval(20_000, 1000), 80_000)
+    const r = emptyRegistry()
+    for (let i = 0; i < 20; i++) r.clients.push({name: `c${i}`, tunnelIP: `10.8.0.${10 + i}`, serial: `s${i}`, notAfter: ''})
+    for (let i = 0; i < 100; i++) r.services.push({name: `s${i}`, port: 80, internalPort: 20_000 + i, clientService: {name: 'web', namespace: 'default', port: 80}})
+    const cfg = renderServerHaproxy(r)
+    assert.match(cfg, /default-server check port 8405 inter 8000 /, '2000 pairs: every 8 s')
+    assert.match(cfg, /backend tunnels\n {2}default-server check port 8405 inter 1000 /, 'tunnels stay at a second')
   })
 })

@@ -1,0 +1,128 @@
+import {spawnSync} from 'node:child_process'
+import {mkdtempSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+import {median} from '../cli/startup.js'
+
+const BIN = fileURLToPath(new URL('../../bin/run.js', import.meta.url))
+
+export interface Stats {
+  reads: number
+  writes: number
+  bytesSent: number
+  written: string[]
+}
+
+export interface CommandFigures {
+  exposeMs: number
+  exposeWrites: number
+  exposeKiB: number
+  unexposeMs: number
+  listMs: number
+  statusMs: number
+  reinstallMs: number
+  /** The batch that grew the registry to N, if any: its size and time. */
+  batch?: {services: number; ms: number}
+  registryBytes: number
+  serverProxyBytes: number
+}
+
+export class Plugin {
+  constructor(private readonly kubeconfig: string) {}
+
+  /** Runs the built plugin; returns its wall time and the request stats it printed (SVCGW_STATS=json). */
+  run(args: string[], allowed = [0]): {ms: number; stats?: Stats; stdout: string} {
+    const started = process.hrtime.bigint()
+    const r = spawnSync(process.execPath, [BIN, ...args], {env: {...process.env, KUBECONFIG: this.kubeconfig, NO_COLOR: '1', SVCGW_STATS: 'json'}, encoding: 'utf8', maxBuffer: 64 << 20})
+    const ms = Number(process.hrtime.bigint() - started) / 1e6
+    if (!allowed.includes(r.status ?? -1)) throw new Error(`kubectl svcgw ${args.join(' ')} exited ${r.status}: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`)
+    const line = r.stderr.split('\n').find((l) => l.startsWith('SVCGW_STATS '))
+    return {ms, stdout: r.stdout, ...(line ? {stats: JSON.parse(line.slice('SVCGW_STATS '.length)) as Stats} : {})}
+  }
+
+  kubectl(args: string[]): string {
+    const r = spawnSync('kubectl', ['--kubeconfig', this.kubeconfig, ...args], {encoding: 'utf8', maxBuffer: 64 << 20})
+    if (r.status !== 0) throw new Error(`kubectl ${args.join(' ')}: ${r.stderr}`)
+    return r.stdout
+  }
+}
+
+const valuesFile = (from: number, to: number, namespace: string): string => {
+  const path = join(mkdtempSync(join(tmpdir(), 'svcgw-scale-values-')), 'values.yaml')
+  const lines = ['services:']
+  for (let i = from; i < to; i++) lines.push(`  - {name: svc-${i}, port: 80, clientService: {name: web, namespace: ${namespace}, port: 80}}`)
+  writeFileSync(path, `${lines.join('\n')}\n`)
+  return path
+}
+
+const dataBytes = (plugin: Plugin, ns: string, name: string): number => {
+  const cm = JSON.parse(plugin.kubectl(['--context', 'ctx-a', '-n', ns, 'get', 'configmap', name, '-o', 'json'])) as {data?: Record<string, string>}
+  return Object.values(cm.data ?? {}).reduce((sum, v) => sum + Buffer.byteLength(v), 0)
+}
+
+/**
+ * One gateway with P clients (namespaces of cluster b serving one
+ * Service), grown to each N in turn by `expose -f`; at each N the cost of
+ * the everyday commands, medians of `rounds` runs.
+ */
+export interface ProviderLevel {
+  byN: Map<number, CommandFigures>
+  /** `unexpose --all` of the largest N: one registry update and one apply round. */
+  unexposeAllMs: number
+}
+
+export async function controlPlaneFigures(plugin: Plugin, providers: number, sizes: number[], rounds: number, log: (line: string) => void): Promise<ProviderLevel> {
+  const gw = `scale-p${providers}`
+  const app = `scale-app-p${providers}`
+  const home = ['--context', 'ctx-a', '-n', gw]
+  plugin.kubectl(['--context', 'ctx-b', 'create', 'namespace', app])
+  plugin.kubectl(['--context', 'ctx-b', '-n', app, 'create', 'service', 'clusterip', 'web', '--tcp=80:8080'])
+  plugin.run(['server', 'install', ...home, '--service-type', 'NodePort'])
+  for (let i = 0; i < providers; i++) plugin.run(['client', 'install', ...home, '--to', 'ctx-b', '--name', `c${i}`, '--client-namespace', `${gw}-c${i}`])
+  log(`P=${providers}: server and ${providers} client(s) installed`)
+  const figures = new Map<number, CommandFigures>()
+  let current = 0
+  try {
+    for (const n of sizes) {
+      let batch: CommandFigures['batch']
+      if (n > current) {
+        const r = plugin.run(['expose', '-f', valuesFile(current, n, app), ...home])
+        batch = {services: n - current, ms: r.ms}
+        current = n
+      }
+      const exposes: Array<{ms: number; stats?: Stats}> = []
+      const unexposes: number[] = []
+      for (let i = 0; i < rounds; i++) {
+        exposes.push(plugin.run(['expose', 'web', '--port', '80', '--service-namespace', app, '--as', 'probe', ...home]))
+        unexposes.push(plugin.run(['unexpose', 'probe', ...home]).ms)
+      }
+      const timed = (args: string[], allowed?: number[]) => median(Array.from({length: rounds}, () => plugin.run([...args, ...home], allowed).ms))
+      const stats = exposes.at(-1)!.stats
+      figures.set(n, {
+        exposeMs: median(exposes.map((e) => e.ms)),
+        exposeWrites: stats?.writes ?? NaN,
+        exposeKiB: (stats?.bytesSent ?? NaN) / 1024,
+        unexposeMs: median(unexposes),
+        listMs: timed(['list']),
+        // The Service has no pods: backends are down and status exits 8; its cost is what is measured.
+        statusMs: timed(['status'], [0, 8]),
+        reinstallMs: timed(['server', 'install', '--service-type', 'NodePort']),
+        ...(batch ? {batch} : {}),
+        registryBytes: dataBytes(plugin, gw, 'svcgw-registry'),
+        serverProxyBytes: dataBytes(plugin, gw, 'svcgw-server-haproxy'),
+      })
+      log(`P=${providers} N=${n}: expose ${figures.get(n)!.exposeMs.toFixed(0)} ms`)
+    }
+    const all = plugin.run(['unexpose', '--all', ...home])
+    log(`P=${providers}: unexpose --all of ${current} services ${all.ms.toFixed(0)} ms`)
+    return {byN: figures, unexposeAllMs: all.ms}
+  } finally {
+    for (const [ctx, ns] of [['ctx-a', gw], ['ctx-b', app], ...Array.from({length: providers}, (_, i) => ['ctx-b', `${gw}-c${i}`])]) {
+      try {
+        plugin.kubectl(['--context', ctx, 'delete', 'namespace', ns, '--wait=false'])
+      } catch {}
+    }
+  }
+}
