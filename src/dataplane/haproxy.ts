@@ -112,6 +112,20 @@ export const TUNNELS_BACKEND = 'tunnels'
 export const UNUSED_SERVER = 'no_client'
 
 /**
+ * Each service backend's backup server, used only while every client of the
+ * service is marked down: it hands the connection to a `hold-NAME` section
+ * (over an abstract socket, no port) that tries the same clients without
+ * health checks, again every half second for about three seconds. When the
+ * server's OpenVPN loads new key files in place (a renewed or rotated
+ * certificate, a CA rotation) every tunnel is gone for about a second at
+ * once: such a request waits for the tunnels instead of failing. A service
+ * whose clients are really gone fails after those seconds instead of at
+ * once. Not a client (underscore).
+ */
+export const HOLD_SERVER = 'reload_hold'
+export const holdOf = (service: Pick<ExposedService, 'name'>): string => `hold-${service.name}`
+
+/**
  * Section names per exposed service. A frontend and a backend may not share a
  * name from HAProxy 3.3 on (3.0 to 3.2 warn), so each kind has its prefix;
  * the prefixes also keep them apart from the `stats` and `health` frontends.
@@ -174,10 +188,25 @@ export function renderServerHaproxy(registry: Registry, options: ServerProxyOpti
   ])
   const sections = registry.services.flatMap((service) => {
     const serving = routable.filter((client) => servedBy(service, client.name))
-    return proxySections(service, [
-      `  option httpchk GET ${healthPathOf(service)}`,
-      ...serving.map((client) => `  server ${client.name} ${client.tunnelIP}:${service.internalPort}`),
-    ])
+    const hold = `abns@svcgw-${holdOf(service)}`
+    return [
+      ...proxySections(service, [
+        `  option httpchk GET ${healthPathOf(service)}`,
+        ...serving.map((client) => `  server ${client.name} ${client.tunnelIP}:${service.internalPort}`),
+        ...(serving.length > 0 ? [`  server ${HOLD_SERVER} ${hold} backup no-check`] : []),
+      ]),
+      ...(serving.length > 0
+        ? [
+            `listen ${holdOf(service)}`,
+            `  bind ${hold}`,
+            '  option redispatch 1',
+            '  retries 6',
+            '  timeout connect 500ms',
+            ...serving.map((client) => `  server ${client.name} ${client.tunnelIP}:${service.internalPort} no-check`),
+            '',
+          ]
+        : []),
+    ]
   })
   const tunnels = [
     `backend ${TUNNELS_BACKEND}`,
