@@ -6,8 +6,8 @@ import type {Home} from './gateway/home.js'
 import type {LiveOptions} from './gateway/sync.js'
 import type {KubeSession} from './kube/session.js'
 import {errColour} from './ui/colour.js'
-import {formatObjects, formatStructured, OutputFormat} from './ui/output.js'
-import {Reporter} from './ui/reporter.js'
+import type {OutputFormat} from './ui/output.js'
+import type {Reporter} from './ui/reporter.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<typeof outputFlags & T['flags']>
 export type ClusterFlags<T extends typeof Command> = Interfaces.InferredFlags<typeof connectionFlags & typeof outputFlags & T['flags']>
@@ -44,6 +44,8 @@ export abstract class SvcgwCommand<T extends typeof Command> extends Command {
 
   protected flags!: BaseFlags<T>
   protected args!: BaseArgs<T>
+  /** The json/yaml writers, loaded only for -o json|yaml: they bring js-yaml, which `version` and help never need. */
+  protected structured?: typeof import('./ui/output.js')
   /** Every positional argument, for commands that take a list. */
   protected positionals: string[] = []
 
@@ -59,6 +61,7 @@ export abstract class SvcgwCommand<T extends typeof Command> extends Command {
     this.flags = flags as BaseFlags<T>
     this.args = args as BaseArgs<T>
     this.positionals = argv as string[]
+    if (this.format !== 'text') this.structured = await import('./ui/output.js')
   }
 
   protected get format(): OutputFormat {
@@ -73,13 +76,13 @@ export abstract class SvcgwCommand<T extends typeof Command> extends Command {
 
   /** Prints a typed result: structured for -o json|yaml, else the text rendering. */
   protected emit<R>(result: R, text: (r: R) => string): R {
-    this.log(this.format === 'text' ? text(result) : formatStructured(result, this.format))
+    this.log(this.format === 'text' ? text(result) : this.structured!.formatStructured(result, this.format))
     return result
   }
 
   /** Prints Kubernetes objects the way `kubectl … -o yaml|json` does. */
   protected emitObjects(objects: object[], text: () => string): void {
-    this.log(this.format === 'text' ? text() : formatObjects(objects, this.format))
+    this.log(this.format === 'text' ? text() : this.structured!.formatObjects(objects, this.format))
   }
 
   /** Progress for humans: stderr, so stdout stays parseable. */
@@ -195,7 +198,7 @@ export abstract class ClusterCommand<T extends typeof Command> extends SvcgwComm
       if (report.text) this.log(report.text)
       this.progress(`dry run: ${report.changed} object(s) would change, ${report.unchanged} unchanged; nothing was changed`)
     } else {
-      this.log(formatObjects(wouldBeObjects(changes, showSecrets), this.format))
+      this.log(this.structured!.formatObjects(wouldBeObjects(changes, showSecrets), this.format))
     }
     this.progress(result.summary)
     return result

@@ -8,7 +8,7 @@ import {readFileSync, writeFileSync} from 'node:fs'
 import {fileURLToPath} from 'node:url'
 import {join} from 'node:path'
 
-import {Host, missingPrerequisite, removeLeftovers} from '../../test/dataplane/netns.js'
+import {type Host, missingPrerequisite, removeLeftovers} from '../../test/dataplane/netns.js'
 import {Rig, sleep} from '../../test/dataplane/rig.js'
 
 const HERE = fileURLToPath(new URL('.', import.meta.url))

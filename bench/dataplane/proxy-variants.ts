@@ -7,7 +7,7 @@ import {execFile, spawn} from 'node:child_process'
 import {readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
-import {Host, missingPrerequisite, removeLeftovers} from '../../test/dataplane/netns.js'
+import {type Host, missingPrerequisite, removeLeftovers} from '../../test/dataplane/netns.js'
 import {Rig, sleep} from '../../test/dataplane/rig.js'
 
 const arg = (name: string, fallback: string) => {

@@ -9,7 +9,7 @@ import {fileURLToPath} from 'node:url'
 
 import {missingPrerequisite, removeLeftovers} from '../../test/dataplane/netns.js'
 import {Rig, sleep} from '../../test/dataplane/rig.js'
-import {Host} from '../../test/dataplane/netns.js'
+import type {Host} from '../../test/dataplane/netns.js'
 
 const HERE = fileURLToPath(new URL('.', import.meta.url))
 const arg = (name: string, fallback: string) => {

@@ -57,7 +57,27 @@ worker() {
 save_state() {
   command -v nc >/dev/null 2>&1 || return 0
   { echo "show servers state"; sleep 0.3; } | nc 127.0.0.1 8407 >"$STATE.tmp" 2>/dev/null
-  if grep -q '^# be_id' "$STATE.tmp" 2>/dev/null; then mv "$STATE.tmp" "$STATE"; else rm -f "$STATE.tmp"; fi
+  if grep -q '^# be_id' "$STATE.tmp" 2>/dev/null && same_targets "$CFG" "$STATE.tmp" >"$STATE.new"; then
+    mv "$STATE.new" "$STATE"
+  else
+    echo 1 >"$STATE"
+  fi
+  rm -f "$STATE.tmp" "$STATE.new"
+}
+
+# The state lines of servers whose target is the same in config $1: HAProxy restores a server's
+# address and port from its state line, so a server whose target moved (a provider Service on
+# another port, a client at another tunnel address) would keep the old one. A target is
+# HOST:PORT, matched against srv_addr (field 5) or srv_fqdn (18) and srv_port (19).
+same_targets() {
+  awk 'NR == FNR {
+         if ($1 == "backend") be = $2
+         else if ($1 == "frontend" || $1 == "defaults" || $1 == "listen") be = ""
+         else if ($1 == "server" && be != "") { port = $3; sub(/.*:/, "", port); host = substr($3, 1, length($3) - length(port) - 1); want[be " " $2] = host " " port }
+         next
+       }
+       FNR <= 2 || /^#/ { print; next }
+       (($2 " " $4) in want) && (want[$2 " " $4] == $5 " " $19 || want[$2 " " $4] == $18 " " $19)' "$1" "$2"
 }
 
 # Waits (up to $2 s) for a worker other than $1 to answer, then records $3 as loaded.

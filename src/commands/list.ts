@@ -1,5 +1,4 @@
 import {ClusterCommand} from '../base-command.js'
-import {table} from '../ui/output.js'
 
 export default class List extends ClusterCommand<typeof List> {
   static override summary = 'List the exposed services and the clients that serve them.'
@@ -8,6 +7,7 @@ export default class List extends ClusterCommand<typeof List> {
   async run(): Promise<unknown> {
     const home = await this.home()
     const {registry} = await home.store.load()
+    const {table} = await import('../ui/output.js')
     const result = {services: registry.services, clients: registry.clients.map((c) => c.name)}
     return this.emit(result, (r) =>
       r.services.length === 0

@@ -1,4 +1,4 @@
-import {ClientService, ExposedService, Registry, servedBy} from '../registry/types.js'
+import {type ClientService, type ExposedService, type Registry, servedBy} from '../registry/types.js'
 import {configIdRule, proxyConfigId} from './config-id.js'
 import {files, HEALTH_PORT, rel, STATE_PORT, STATS_PORT} from './layout.js'
 
@@ -162,7 +162,7 @@ const proxySections = (service: ExposedService, backend: string[]): string[] => 
  * tunnelIP:internalPort. The check asks the client's health port whether
  * it reaches the provider Service, so a client that is gone, or whose
  * Service is down, is out within fall × inter (plus the client's own
- * detection), and its sessions are cut so that callers reconnect.
+ * detection); a request that meets it on its way out is sent to another client.
  */
 export function renderServerHaproxy(registry: Registry, options: ServerProxyOptions = {}): string {
   const c = {...DEFAULT_CHECKS, ...options.checks}
@@ -184,7 +184,15 @@ export function renderServerHaproxy(registry: Registry, options: ServerProxyOpti
     // Checks ask each client whether it reaches the provider Service; with many pairs they come
     // less often (checkInterval), while a client that fails real connections is taken out at once
     // (observe layer4) and a down one is asked again soon (downinter).
-    `  default-server check port ${HEALTH_PORT} inter ${inter} fastinter ${Math.max(100, Math.floor(c.interMs / 2))} downinter ${c.interMs} fall ${c.fall} rise 1 observe layer4 error-limit 1 on-error mark-down on-marked-down shutdown-sessions init-addr none`,
+    `  default-server check port ${HEALTH_PORT} inter ${inter} fastinter ${Math.max(100, Math.floor(c.interMs / 2))} downinter ${c.interMs} fall ${c.fall} rise 1 observe layer4 error-limit 1 on-error mark-down tcp-ut 20s init-addr none`,
+    // No on-marked-down shutdown-sessions: it also kills the session whose failed connect marked
+    // the client down while HAProxy redispatches it, and the sessions a stopping client is
+    // draining. Sessions through a tunnel that vanished end by themselves instead: keepalives
+    // find an idle one within 16 s, unacknowledged data (tcp-ut) aborts a busy one within 20 s.
+    '  option srvtcpka',
+    '  srvtcpka-idle 10s',
+    '  srvtcpka-intvl 2s',
+    '  srvtcpka-cnt 3',
   ])
   const sections = registry.services.flatMap((service) => {
     const serving = routable.filter((client) => servedBy(service, client.name))

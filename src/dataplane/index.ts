@@ -1,18 +1,18 @@
 import {readdirSync, readFileSync} from 'node:fs'
 import {fileURLToPath} from 'node:url'
 
-import {Registry} from '../registry/types.js'
-import {ClientProxyOptions, renderClientHaproxy, renderServerHaproxy, ServerProxyOptions} from './haproxy.js'
+import type {Registry} from '../registry/types.js'
+import {type ClientProxyOptions, renderClientHaproxy, renderServerHaproxy, type ServerProxyOptions} from './haproxy.js'
 import {files} from './layout.js'
 import {
-  ClientTunnelOptions,
-  Proto,
+  type ClientTunnelOptions,
+  type Proto,
   renderClientConf,
   renderClientConfigDir,
   renderRevocations,
   renderServerConf,
-  ServerTunnelOptions,
-  Timers,
+  type ServerTunnelOptions,
+  type Timers,
 } from './openvpn.js'
 
 export type {Proto}

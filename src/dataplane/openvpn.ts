@@ -1,6 +1,6 @@
 import {DEFAULT_TUNNEL_NETWORK, netmaskOf, networkAddressOf, parseNetwork, serverTunnelIP} from '../registry/allocate.js'
 import {usageError} from '../errors.js'
-import {Registry} from '../registry/types.js'
+import type {Registry} from '../registry/types.js'
 import {files, MANAGEMENT_PORT, rel} from './layout.js'
 import {serialToDecimal} from '../pki/inspect.js'
 

@@ -23,24 +23,25 @@ export const caValidityFlags = {
   'ca-days': positiveDays({description: 'Validity of the CA certificate, in days.', default: 3650}),
 }
 
-/** Flags that shape the server; stored with the registry so later commands reuse them. */
+/**
+ * Flags that shape the server; stored with the registry so later commands
+ * reuse them. No oclif defaults: a re-run of `server install` keeps what
+ * is stored and changes only what its flags name (the defaults apply to a
+ * first install, and are named in each description).
+ */
 export const serverSettingFlags = {
   'service-type': Flags.option({
     options: ['LoadBalancer', 'NodePort', 'ClusterIP'] as const,
-    default: 'LoadBalancer' as const,
-    description: 'Type of the Service that exposes the tunnel endpoint to clients.',
+    description: 'Type of the Service that exposes the tunnel endpoint to clients (first install: LoadBalancer).',
   })(),
   address: Flags.string({
     description: 'Public address (host or IP) clients dial, instead of the one discovered from the Service.',
   }),
-  proto: Flags.option({options: ['tcp', 'udp'] as const, default: 'tcp' as const, description: 'Tunnel transport.'})(),
-  port: port({description: 'Tunnel port of the server.', default: 1194}),
+  proto: Flags.option({options: ['tcp', 'udp'] as const, description: 'Tunnel transport (first install: tcp).'})(),
+  port: port({description: 'Tunnel port of the server (first install: 1194).'}),
   'node-port': port({description: 'Fixed nodePort when --service-type NodePort.'}),
-  'tunnel-network': Flags.string({
-    description: 'IPv4 network inside the tunnel (never routed into either cluster).',
-    default: '10.8.0.0/24',
-  }),
-  'cluster-domain': Flags.string({description: "Provider clusters' DNS domain.", default: 'cluster.local'}),
+  'tunnel-network': Flags.string({description: 'IPv4 network inside the tunnel, never routed into either cluster (first install: 10.8.0.0/24).'}),
+  'cluster-domain': Flags.string({description: "Provider clusters' DNS domain (first install: cluster.local)."}),
   'openvpn-image': Flags.string({
     description: `Image of the openvpn container: OpenVPN 2.5 or later, with busybox (default: ${GATEWAY_IMAGE}, which runs both containers).`,
   }),

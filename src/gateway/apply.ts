@@ -1,7 +1,7 @@
 import {SvcgwError} from '../errors.js'
 import {Cluster} from '../kube/cluster.js'
-import {describeRef, KubeObject, refOf} from '../kube/object.js'
-import {Reporter} from '../ui/reporter.js'
+import {describeRef, type KubeObject, refOf} from '../kube/object.js'
+import type {Reporter} from '../ui/reporter.js'
 
 /** What an apply created, so a failed install can remove exactly that. */
 export interface AppliedSet {

@@ -1,28 +1,28 @@
 import {AggregateSvcgwError, conflictError, SvcgwError, usageError} from '../errors.js'
 import {waitForRollout} from '../kube/wait.js'
-import {KeyPair} from '../pki/certificates.js'
+import type {KeyPair} from '../pki/certificates.js'
 import {inspectCertificate, serialToDecimal} from '../pki/inspect.js'
 import {forgetClient, registerClient, replaceCertificate} from '../registry/changes.js'
-import {ServerSettings} from '../registry/settings.js'
-import {Registry, RegisteredClient} from '../registry/types.js'
+import type {ServerSettings} from '../registry/settings.js'
+import type {Registry, RegisteredClient} from '../registry/types.js'
 import {formatEndpoint} from '../registry/validate.js'
 import {dirs} from '../dataplane/layout.js'
-import {clientKeyMaterial, ClientSecrets, renderClient} from '../render/client.js'
+import {clientKeyMaterial, type ClientSecrets, renderClient} from '../render/client.js'
 import {assertWithinLimits} from '../render/limits.js'
 import {names} from '../render/names.js'
-import {Reporter} from '../ui/reporter.js'
-import {AppliedSet, applyAll, compensate, rollback, withCompensation} from './apply.js'
-import {discoverEndpoint, Endpoint} from './endpoint.js'
+import type {Reporter} from '../ui/reporter.js'
+import {type AppliedSet, applyAll, compensate, rollback, withCompensation} from './apply.js'
+import {discoverEndpoint, type Endpoint} from './endpoint.js'
 import {Home} from './home.js'
 import {readClientKeys} from './key-material.js'
-import {caSerialOf, describeIssued, HomeKeys, IssuedClient, issueClient, pemsOf, requireHomeKeys, usable} from './authority.js'
+import {caSerialOf, describeIssued, type HomeKeys, type IssuedClient, issueClient, pemsOf, requireHomeKeys, usable} from './authority.js'
 import {clientTrustNow, recordClientKeys} from '../registry/ca-rotation.js'
 import {pkiOf} from '../registry/settings.js'
-import {confirmServerFiles} from './live.js'
+import {confirmServerFiles, confirmTunnelUp} from './live.js'
 import {prepareNamespace, undoPrepare} from './namespaces.js'
-import {openProviders, Provider, ProviderFlags} from './providers.js'
+import {openProviders, type Provider, type ProviderFlags} from './providers.js'
 import {revokeUnused} from './certs/revoke.js'
-import {LiveOptions, makeLive, serverLive, serverProxy, syncServerConfig} from './sync.js'
+import {type LiveOptions, makeLive, serverLive, serverProxy, syncServerConfig} from './sync.js'
 
 type State = {registry: Registry; settings: ServerSettings}
 
@@ -140,6 +140,7 @@ async function installOne(home: Home, keys: HomeKeys, provider: Provider, option
     await applyAll(provider.cluster, clientObjects({caCert, client: certificate.pair, tlsCrypt: keys.tlsCrypt}, provider, stored, endpoint), reporter, applied)
     if (options.wait && !provider.cluster.dryRun) {
       await waitForRollout(provider.cluster, provider.namespace, names.clientDeployment, Math.max(0, deadline - Date.now()), (line) => reporter.step(line))
+      await confirmTunnelUp(serverProxy(home), provider.clientName, deadline, reporter)
     }
   } catch (error) {
     throw withCompensation(error, await undoInstall(home, provider, {applied, prepared, previous, held: heldKeys, tlsCrypt: keys.tlsCrypt, reporter, ...(certificate.fresh ? {fresh: certificate.serial} : {})}))

@@ -1,14 +1,14 @@
 import {waitForRollout} from '../kube/wait.js'
-import {KeyPair} from '../pki/certificates.js'
+import type {KeyPair} from '../pki/certificates.js'
 import {inspectCertificate, splitPemBundle} from '../pki/inspect.js'
-import {clientKeyDigest, clientKeyMaterial, ClientSecrets, clientWorkload} from '../render/client.js'
+import {clientKeyDigest, clientKeyMaterial, type ClientSecrets, clientWorkload} from '../render/client.js'
 import {names} from '../render/names.js'
-import {KubeObject} from '../render/objects.js'
-import {Stored} from '../store/registry-store.js'
-import {Reporter} from '../ui/reporter.js'
+import type {KubeObject} from '../render/objects.js'
+import type {Stored} from '../store/registry-store.js'
+import type {Reporter} from '../ui/reporter.js'
 import {applyAll, compensate} from './apply.js'
-import {Provider} from './providers.js'
-import {clientTarget, LiveOptions} from './sync.js'
+import type {Provider} from './providers.js'
+import {clientTarget, type LiveOptions} from './sync.js'
 
 type State = Pick<Stored, 'registry' | 'settings'>
 

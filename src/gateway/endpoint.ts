@@ -1,7 +1,7 @@
 import {usageError} from '../errors.js'
 import {Cluster} from '../kube/cluster.js'
-import {Node, Service} from '../kube/object.js'
-import {ServerSettings} from '../registry/settings.js'
+import type {Node, Service} from '../kube/object.js'
+import type {ServerSettings} from '../registry/settings.js'
 import {names} from '../render/names.js'
 
 export interface Endpoint {

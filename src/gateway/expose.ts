@@ -1,15 +1,15 @@
 import {AggregateSvcgwError, conflictError, notFoundError, SvcgwError, usageError} from '../errors.js'
-import {Service} from '../kube/object.js'
+import type {Service} from '../kube/object.js'
 import {RESERVED_PORTS} from '../dataplane/layout.js'
-import {addServices, ExposeRequest, removeServices} from '../registry/changes.js'
-import {ExposedService, Registry, servedBy} from '../registry/types.js'
+import {addServices, type ExposeRequest, removeServices} from '../registry/changes.js'
+import {type ExposedService, type Registry, servedBy} from '../registry/types.js'
 import {validateExposedService} from '../registry/validate.js'
 import {assertWithinLimits} from '../render/limits.js'
 import {names} from '../render/names.js'
-import {Reporter} from '../ui/reporter.js'
+import type {Reporter} from '../ui/reporter.js'
 import {Home} from './home.js'
-import {Provider, providerOf, reachableProviders} from './providers.js'
-import {LiveOptions, publish} from './sync.js'
+import {type Provider, providerOf, reachableProviders} from './providers.js'
+import {type LiveOptions, publish} from './sync.js'
 
 export type {ExposeRequest}
 

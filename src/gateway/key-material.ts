@@ -1,9 +1,9 @@
 import {notFoundError} from '../errors.js'
 import {Cluster} from '../kube/cluster.js'
-import {Secret} from '../kube/object.js'
-import {KeyPair} from '../pki/certificates.js'
+import type {Secret} from '../kube/object.js'
+import type {KeyPair} from '../pki/certificates.js'
 import {names, secretKeys} from '../render/names.js'
-import {ServerSecrets} from '../render/server.js'
+import type {ServerSecrets} from '../render/server.js'
 
 const decode = (secret: Secret | undefined, key: string): string | undefined => {
   const value = secret?.data?.[key]

@@ -1,11 +1,12 @@
 import {SvcgwError, timeoutError} from '../errors.js'
 import {Cluster} from '../kube/cluster.js'
-import {Pod} from '../kube/object.js'
+import type {Pod} from '../kube/object.js'
 import {execInPod, listPods, podHttpGet} from '../kube/pods.js'
 import {sleep} from '../kube/wait.js'
 import {CONFIG_ID_PATH} from '../dataplane/config-id.js'
 import {STATS_PORT} from '../dataplane/layout.js'
-import {Reporter} from '../ui/reporter.js'
+import {readServerHealth, STATS_PATH} from './server-health.js'
+import type {Reporter} from '../ui/reporter.js'
 
 /**
  * Bumped on a pod after a ConfigMap it mounts changed. The kubelet refreshes
@@ -85,6 +86,31 @@ export async function confirmProxyConfig(target: ProxyTarget, expectedId: () => 
       ),
   )
   reporter.step(`${target.what} in ${cluster.context} runs the new proxy config`)
+}
+
+/**
+ * Waits until the server's proxy has checked a client's tunnel and found it
+ * up: a client pod is Ready once it is connected, but the server sees it
+ * only at its next check, and until then status would call it not connected.
+ */
+export async function confirmTunnelUp(target: ProxyTarget, client: string, deadline: number, reporter: Reporter): Promise<void> {
+  const {cluster, namespace, selector} = target
+  if (cluster.dryRun) return
+  const pods = (await listPods(cluster, namespace, selector)).filter((p) => p.status?.phase === 'Running')
+  if (pods.length === 0) return
+  await until(
+    deadline,
+    async () => {
+      const views = await Promise.all(pods.map((p) => readServerHealth(() => podHttpGet(cluster, namespace, p.metadata.name, STATS_PORT, STATS_PATH, 5000))))
+      return views.every((v) => v.tunnels[client]?.up === true)
+    },
+    (last) =>
+      timeoutError(
+        `the server in ${cluster.context} did not see client ${client}'s tunnel up in time${last ? ` (${last})` : ''}`,
+        `run "kubectl svcgw doctor" to find the broken hop, or raise --timeout`,
+      ),
+  )
+  reporter.step(`the server sees client ${client} connected`)
 }
 
 /**

@@ -1,6 +1,6 @@
 import {conflictError} from '../errors.js'
 import {Cluster} from '../kube/cluster.js'
-import {KubeObject, Namespace} from '../kube/object.js'
+import type {KubeObject, Namespace} from '../kube/object.js'
 import {LABEL_MANAGED_BY, MANAGED_BY, namespaceObject} from '../render/objects.js'
 
 /** Set only on namespaces this tool created, so uninstall deletes those and no other. */

@@ -1,9 +1,9 @@
 import {usageError} from '../errors.js'
 import {Cluster} from '../kube/cluster.js'
-import {Registry, RegisteredClient} from '../registry/types.js'
+import type {Registry, RegisteredClient} from '../registry/types.js'
 import {validateClientName, validateNamespaceName} from '../registry/validate.js'
 import {DEFAULT_NAMESPACE} from '../render/names.js'
-import {Reporter} from '../ui/reporter.js'
+import type {Reporter} from '../ui/reporter.js'
 import {Home} from './home.js'
 
 /** A provider cluster as one client sees it. */

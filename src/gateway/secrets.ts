@@ -1,7 +1,7 @@
-import {createCA, issueClientCertificate, issueServerCertificate, IssuedCertificate, KeyPair} from '../pki/certificates.js'
+import {createCA, issueClientCertificate, issueServerCertificate, type IssuedCertificate, type KeyPair} from '../pki/certificates.js'
 import {generateTlsCryptKey} from '../pki/tls-crypt.js'
 import {SERVER_COMMON_NAME} from '../render/names.js'
-import {ServerSecrets} from '../render/server.js'
+import type {ServerSecrets} from '../render/server.js'
 
 export interface Lifetimes {
   caDays: number

@@ -1,4 +1,4 @@
-import {backendHealth, parseHaproxyStats, TunnelHealth, tunnelHealth} from '../health/index.js'
+import {backendHealth, parseHaproxyStats, type TunnelHealth, tunnelHealth} from '../health/index.js'
 
 export interface ServerHealth {
   /** client name → its tunnel, as the server's checks across it see it. */

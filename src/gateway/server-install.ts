@@ -4,23 +4,24 @@ import {waitForRollout} from '../kube/wait.js'
 import {newCaCommonName} from '../pki/certificates.js'
 import {inspectCertificate} from '../pki/inspect.js'
 import {caRotation, serverTrustOf} from '../registry/ca-rotation.js'
-import {PkiSettings, pkiOf, ServerSettings} from '../registry/settings.js'
-import {CaRecord, CertificateRecord, emptyRegistry, Registry} from '../registry/types.js'
+import {type PkiSettings, pkiOf, type ServerSettings} from '../registry/settings.js'
+import {type CaRecord, type CertificateRecord, emptyRegistry, type Registry} from '../registry/types.js'
 import {formatEndpoint} from '../registry/validate.js'
-import {caCertificate, caIssuer, caSecretNameOf, CertificateObject, cmNames, selfSignedIssuer, serverCertificate} from '../render/cert-manager.js'
+import {caCertificate, caIssuer, caSecretNameOf, type CertificateObject, cmNames, selfSignedIssuer, serverCertificate} from '../render/cert-manager.js'
 import {names} from '../render/names.js'
-import {KubeObject} from '../render/objects.js'
+import type {KubeObject} from '../render/objects.js'
 import {registryConfigMap} from '../render/registry-configmap.js'
 import {caSecret, serverCertificateSecret, serverConfig, serverKeyDigest, serverTrust, serverWorkload, tlsCryptSecret} from '../render/server.js'
-import {Reporter} from '../ui/reporter.js'
-import {AppliedSet, applyAll, compensate, rollback, withCompensation} from './apply.js'
-import {HomeKeys, issuerRefOf, readHomeKeys, readTrust} from './authority.js'
+import type {Reporter} from '../ui/reporter.js'
+import {type AppliedSet, applyAll, compensate, rollback, withCompensation} from './apply.js'
+import {type HomeKeys, issuerRefOf, readHomeKeys, readTrust} from './authority.js'
 import {certManagerServed, readCertificate, readIssuedSecret, requireCertManager, requireIssuedSecret, waitCertificate, waitIssuer} from './cert-manager/operations.js'
-import {discoverEndpoint, Endpoint} from './endpoint.js'
+import {discoverEndpoint, type Endpoint} from './endpoint.js'
 import {Home} from './home.js'
 import {prepareNamespace, undoPrepare} from './namespaces.js'
-import {freshServerSecrets, Lifetimes} from './secrets.js'
+import {freshServerSecrets, type Lifetimes} from './secrets.js'
 import {generateTlsCryptKey} from '../pki/tls-crypt.js'
+import {resolveSettings} from './settings-from-flags.js'
 
 export interface ServerInstallResult {
   context: string
@@ -39,6 +40,17 @@ export interface InstallOptions {
   timeoutMs: number
   /** --relabel-namespace: may raise an existing namespace's Pod Security level. */
   relabelNamespace: boolean
+}
+
+/** Settings the clients' own objects are rendered from: changing one leaves them behind until re-installed. */
+const CLIENT_SETTINGS = ['proto', 'port', 'serviceType', 'nodePort', 'address', 'clusterDomain', 'tunnelNetwork'] as const
+
+function warnClientsBehind(stored: {registry: {clients: Array<{name: string; context?: string}>}; settings: ServerSettings} | undefined, settings: ServerSettings, reporter: Reporter): void {
+  if (!stored || stored.registry.clients.length === 0) return
+  const changed = CLIENT_SETTINGS.filter((k) => JSON.stringify(stored.settings[k]) !== JSON.stringify(settings[k]))
+  if (changed.length === 0) return
+  const how = stored.registry.clients.map((c) => (c.context ? `"kubectl svcgw client install --to ${c.context}"` : `"kubectl svcgw certs export --client ${c.name} --config-only"`))
+  reporter.warn(`changed ${changed.join(', ')}: the clients dial the server as before until re-installed: ${how.join(', ')}`)
 }
 
 export const certificateRecord = (pem: string): CertificateRecord => {
@@ -168,23 +180,19 @@ function recordFacts(registry: Registry, server: ServerKeys): void {
 }
 
 /**
- * Installs or converges the server. Key material and the registry are kept
- * across re-runs; on failure, whatever this run created is removed again
+ * Installs or converges the server. Key material, the registry and its
+ * settings are kept across re-runs (flags change only what they name); on failure, whatever this run created is removed again
  * (and a namespace it relabelled is put back).
  */
-export async function installServer(
-  home: Home,
-  requested: ServerSettings,
-  lifetimes: Lifetimes,
-  options: InstallOptions,
-  reporter: Reporter,
-): Promise<ServerInstallResult> {
+export async function installServer(home: Home, overrides: Partial<ServerSettings>, lifetimes: Lifetimes, options: InstallOptions, reporter: Reporter): Promise<ServerInstallResult> {
   const {cluster, namespace} = home
   const deadline = Date.now() + options.timeoutMs
+  // A re-run keeps what is stored and changes what the flags name (the certificate mode included).
   const before = await home.store.find()
-  const pki = modeFor(requested.pki, before?.settings)
-  const settings: ServerSettings = {...requested, pki}
+  const pki = modeFor(overrides.pki, before?.settings)
+  const settings: ServerSettings = {...resolveSettings(before?.settings, overrides), pki}
   if (pki.mode === 'self') delete settings.pki
+  warnClientsBehind(before, settings, reporter)
   const certManagerAvailable = !before && pki.mode === 'self' && (await certManagerServed(cluster).catch(() => false))
   if (certManagerAvailable) reporter.warn(`cert-manager is installed in context "${cluster.context}": "server install --cert-manager" lets it issue the gateway's certificates`)
   const prepared = await prepareNamespace(cluster, namespace, {relabel: options.relabelNamespace, flag: '-n'})

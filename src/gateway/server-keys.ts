@@ -1,20 +1,20 @@
 import {createHash} from 'node:crypto'
 
 import {SvcgwError, timeoutError} from '../errors.js'
-import {Deployment} from '../kube/object.js'
+import type {Deployment} from '../kube/object.js'
 import {execInPod, listPods} from '../kube/pods.js'
 import {sleep, waitForRollout} from '../kube/wait.js'
 import {files, pathOf} from '../dataplane/layout.js'
-import {KeyPair} from '../pki/certificates.js'
-import {ServerSettings} from '../registry/settings.js'
+import type {KeyPair} from '../pki/certificates.js'
+import type {ServerSettings} from '../registry/settings.js'
 import {names} from '../render/names.js'
-import {labelSelectorFor, KubeObject} from '../render/objects.js'
+import {labelSelectorFor, type KubeObject} from '../render/objects.js'
 import {RESTART_CHECKSUM, serverCertificateSecret, serverKeyDigest, serverTrust, serverWorkload} from '../render/server.js'
-import {Reporter} from '../ui/reporter.js'
+import type {Reporter} from '../ui/reporter.js'
 import {applyAll} from './apply.js'
 import {Home} from './home.js'
 import {nudgePods} from './live.js'
-import {LiveOptions} from './sync.js'
+import type {LiveOptions} from './sync.js'
 
 /**
  * The md5 openvpn-run.sh reports (run/openvpn-keys.loaded) once the

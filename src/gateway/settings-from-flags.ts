@@ -1,16 +1,17 @@
 import {DEFAULT_IMAGES} from '../dataplane/images.js'
 import {usageError} from '../errors.js'
-import {Proto, ServerSettings, ServiceType} from '../registry/settings.js'
+import {defaultSettings, type Proto, type ServerSettings, type ServiceType} from '../registry/settings.js'
 import {parseIssuerRef, validateSettings} from '../registry/validate.js'
 
+/** Server flags as given: undefined where the user named nothing. */
 export interface ServerSettingFlags {
-  'service-type': ServiceType
+  'service-type'?: ServiceType
   address?: string
-  proto: Proto
-  port: number
+  proto?: Proto
+  port?: number
   'node-port'?: number
-  'tunnel-network': string
-  'cluster-domain': string
+  'tunnel-network'?: string
+  'cluster-domain'?: string
   'openvpn-image'?: string
   'haproxy-image'?: string
   'cert-manager'?: boolean
@@ -19,23 +20,20 @@ export interface ServerSettingFlags {
   'renew-before'?: string
 }
 
-/** The server's settings from its flags, every value checked before anything is rendered or applied. */
-export function settingsFromFlags(flags: ServerSettingFlags): ServerSettings {
-  if (flags['node-port'] !== undefined && flags['service-type'] !== 'NodePort') {
-    throw usageError('--node-port needs --service-type NodePort', 'add --service-type NodePort or drop --node-port')
+/** The settings the flags name, and only those. */
+export function settingOverrides(flags: ServerSettingFlags): Partial<ServerSettings> {
+  const images = {
+    ...(flags['openvpn-image'] === undefined ? {} : {openvpn: flags['openvpn-image']}),
+    ...(flags['haproxy-image'] === undefined ? {} : {haproxy: flags['haproxy-image']}),
   }
-  const settings: ServerSettings = {
-    proto: flags.proto,
-    port: flags.port,
-    serviceType: flags['service-type'],
+  const given: Partial<ServerSettings> = {
+    ...(flags.proto === undefined ? {} : {proto: flags.proto}),
+    ...(flags.port === undefined ? {} : {port: flags.port}),
+    ...(flags['service-type'] === undefined ? {} : {serviceType: flags['service-type']}),
     ...(flags['node-port'] === undefined ? {} : {nodePort: flags['node-port']}),
     ...(flags.address === undefined ? {} : {address: flags.address}),
-    tunnelNetwork: flags['tunnel-network'],
-    images: {
-      openvpn: flags['openvpn-image'] ?? DEFAULT_IMAGES.openvpn,
-      haproxy: flags['haproxy-image'] ?? DEFAULT_IMAGES.haproxy,
-    },
-    clusterDomain: flags['cluster-domain'],
+    ...(flags['tunnel-network'] === undefined ? {} : {tunnelNetwork: flags['tunnel-network']}),
+    ...(flags['cluster-domain'] === undefined ? {} : {clusterDomain: flags['cluster-domain']}),
     ...(flags['cert-manager']
       ? {
           pki: {
@@ -46,6 +44,24 @@ export function settingsFromFlags(flags: ServerSettingFlags): ServerSettings {
           },
         }
       : {}),
+  }
+  // Checked now, before any cluster is contacted: every value here reaches a config file. (Whether
+  // --node-port fits the Service type depends on what is stored: checked at install.)
+  resolveSettings(undefined, {...given, ...(given.nodePort === undefined ? {} : {serviceType: 'NodePort'})}, images)
+  return Object.keys(images).length > 0 ? {...given, images: images as ServerSettings['images']} : given
+}
+
+/**
+ * What the server runs with: a first install's defaults, else what is
+ * stored, with what the flags name on top. A Service type other than
+ * NodePort drops a stored nodePort.
+ */
+export function resolveSettings(stored: ServerSettings | undefined, given: Partial<ServerSettings>, images: Partial<ServerSettings['images']> = given.images ?? {}): ServerSettings {
+  const base = stored ?? defaultSettings({...DEFAULT_IMAGES})
+  const settings: ServerSettings = {...base, ...given, images: {...base.images, ...images}}
+  if (settings.serviceType !== 'NodePort') {
+    if (given.nodePort !== undefined) throw usageError('--node-port needs --service-type NodePort', 'add --service-type NodePort or drop --node-port')
+    delete settings.nodePort
   }
   validateSettings(settings)
   return settings

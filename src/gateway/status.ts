@@ -1,10 +1,10 @@
 import {SvcgwError} from '../errors.js'
 import {Cluster} from '../kube/cluster.js'
-import {Deployment} from '../kube/object.js'
+import type {Deployment} from '../kube/object.js'
 import {podHttpGet, runningPod} from '../kube/pods.js'
 import {rolloutDone} from '../kube/wait.js'
 import {daysLeft} from '../pki/inspect.js'
-import {Registry, servedBy} from '../registry/types.js'
+import {type Registry, servedBy} from '../registry/types.js'
 import {formatEndpoint} from '../registry/validate.js'
 import {names} from '../render/names.js'
 import {labelSelectorFor} from '../render/objects.js'
@@ -12,7 +12,8 @@ import {discoverEndpoint} from './endpoint.js'
 import {Home} from './home.js'
 import {providerOf} from './providers.js'
 import {STATS_PORT} from '../dataplane/layout.js'
-import {readServerHealth, ServerHealth, STATS_PATH} from './server-health.js'
+import {readServerHealth, type ServerHealth, STATS_PATH} from './server-health.js'
+import {UNCHECKED} from '../health/index.js'
 
 /** unknown: live data could not be read, so health cannot be told; never reported as down. */
 export type Verdict = 'healthy' | 'degraded' | 'down' | 'unknown'
@@ -115,6 +116,14 @@ export function verdictOf(report: Omit<StatusReport, 'verdict' | 'message'>): {v
     return {verdict: 'down', message: `no client is connected (${disconnected.join(', ')})`}
   }
   if (disconnected.length > 0) problems.push(`not connected: ${disconnected.join(', ')}`)
+  if (!report.server.liveData) {
+    const unchecked = new Set([
+      ...report.clients.filter((c) => c.connected === null).map((c) => c.name),
+      ...report.services.flatMap((s) => s.backends.filter((b) => b.state === 'unknown').map((b) => b.client)),
+    ])
+    // Just added to the server's proxy (or not yet): "every backend up" would be a guess.
+    if (unchecked.size > 0) unknowns.push(`not checked yet by the server's proxy: ${[...unchecked].join(', ')}`)
+  }
   const notReady = report.clients.filter((c) => c.ready === false).map((c) => c.name)
   if (notReady.length > 0) problems.push(`client deployments not ready: ${notReady.join(', ')}`)
   const dead = report.services.filter((s) => s.backends.length > 0 && s.up === 0 && s.unknown === 0).map((s) => s.name)
@@ -133,7 +142,8 @@ export function verdictOf(report: Omit<StatusReport, 'verdict' | 'message'>): {v
   return {verdict: 'healthy', message: `${n} client${n === 1 ? '' : 's'} connected, ${report.services.length} service(s) exposed, every backend up`}
 }
 
-const backendState = (status: string | undefined): BackendState => (status === undefined ? 'unknown' : status === 'UP' || status.startsWith('UP ') ? 'up' : 'down')
+const backendState = (status: string | undefined): BackendState =>
+  status === undefined || status === UNCHECKED ? 'unknown' : status === 'UP' || status.startsWith('UP ') ? 'up' : 'down'
 
 /** Everything an operator asks of the gateway, in one report with a verdict. */
 export async function gatewayStatus(home: Home): Promise<StatusReport> {

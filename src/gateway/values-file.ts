@@ -2,7 +2,7 @@ import {readFileSync} from 'node:fs'
 import yaml from 'js-yaml'
 
 import {usageError} from '../errors.js'
-import {ExposeRequest} from './expose.js'
+import type {ExposeRequest} from './expose.js'
 
 interface ChartService {
   name?: unknown

@@ -42,8 +42,15 @@ export function parseHaproxyStats(csv: string): HaproxyStatRow[] {
 }
 
 /**
+ * A server HAProxy has not checked yet since it was added: it shows UP (a
+ * server starts UP) though nothing answered. Its status is unknown.
+ */
+export const UNCHECKED = 'UNCHECKED'
+const unchecked = (row: HaproxyStatRow) => row.checkStatus === 'INI'
+
+/**
  * Per exposed service (its backend section, `be-NAME`) and server (client):
- * the server's status, e.g. UP, DOWN, "DOWN 1/2", MAINT, NOLB. Frontends
+ * the server's status, e.g. UP, DOWN, "DOWN 1/2", MAINT, NOLB, or UNCHECKED. Frontends
  * (`fe-NAME`, `stats`, `health`) and the BACKEND summary rows are left out.
  */
 export function backendHealth(rows: HaproxyStatRow[], sectionPrefix = BACKEND_PREFIX): Record<string, Record<string, string>> {
@@ -52,13 +59,14 @@ export function backendHealth(rows: HaproxyStatRow[], sectionPrefix = BACKEND_PR
     if (!row.pxname.startsWith(sectionPrefix) || row.svname === 'FRONTEND' || row.svname === 'BACKEND' || row.svname === HOLD_SERVER) continue
     const service = row.pxname.slice(sectionPrefix.length)
     result[service] ??= {}
-    result[service][row.svname] = row.status.split(' ')[0]
+    result[service][row.svname] = unchecked(row) ? UNCHECKED : row.status.split(' ')[0]
   }
   return result
 }
 
 export interface TunnelHealth {
-  up: boolean
+  /** null: not checked yet since the server's proxy added this client. */
+  up: boolean | null
   /** Seconds in the current state. */
   forSeconds?: number
   /** How long the last check across the tunnel took, in ms. */
@@ -77,7 +85,7 @@ export function tunnelHealth(rows: HaproxyStatRow[], sectionPrefix = BACKEND_PRE
   for (const row of rows) {
     if (row.pxname !== TUNNELS_BACKEND || ['FRONTEND', 'BACKEND', UNUSED_SERVER].includes(row.svname)) continue
     result[row.svname] = {
-      up: row.status.split(' ')[0] === 'UP',
+      up: unchecked(row) ? null : row.status.split(' ')[0] === 'UP',
       ...(row.lastchg === undefined ? {} : {forSeconds: row.lastchg}),
       ...(typeof row.check_duration === 'number' ? {checkMs: row.check_duration} : {}),
       bytesIn: 0,

@@ -1,9 +1,9 @@
-import {CoreV1Api, CustomObjectsApi, KubeConfig, KubernetesObject, KubernetesObjectApi, PatchStrategy} from '@kubernetes/client-node'
+import {CoreV1Api, CustomObjectsApi, KubeConfig, type KubernetesObject, KubernetesObjectApi, PatchStrategy} from '@kubernetes/client-node'
 
 import {SvcgwError} from '../errors.js'
 import {DryRunJournal} from './dry-run.js'
 import {mapKubeError} from './errors.js'
-import {describeRef, KubeObject, matchesSelector, ObjectRef, refOf} from './object.js'
+import {describeRef, type KubeObject, matchesSelector, type ObjectRef, refOf} from './object.js'
 import {countRead, countWrite} from './stats.js'
 
 export const FIELD_MANAGER = 'kubectl-svcgw'

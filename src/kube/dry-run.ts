@@ -1,4 +1,4 @@
-import {KubeObject, keyOf, ObjectRef} from './object.js'
+import {type KubeObject, keyOf, type ObjectRef} from './object.js'
 
 /** What one object would become: `after` undefined means deleted. */
 export interface JournalEntry {

@@ -131,3 +131,41 @@ export const selectorString = (labels: Record<string, string>): string =>
   Object.entries(labels)
     .map(([k, v]) => `${k}=${v}`)
     .join(',')
+
+/** discovery.k8s.io/v1: where a Service's traffic goes (one slice of its endpoints). */
+export interface EndpointSlice extends KubeObject {
+  addressType?: string
+  endpoints?: Array<{
+    addresses: string[]
+    conditions?: {ready?: boolean; serving?: boolean; terminating?: boolean}
+    targetRef?: {kind?: string; name?: string; namespace?: string}
+  }>
+  ports?: Array<{name?: string; port?: number; protocol?: string}>
+}
+
+export interface LabelSelector {
+  matchLabels?: Record<string, string>
+  matchExpressions?: Array<{key: string; operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist'; values?: string[]}>
+}
+
+export interface NetworkPolicyPeer {
+  podSelector?: LabelSelector
+  namespaceSelector?: LabelSelector
+  ipBlock?: {cidr: string; except?: string[]}
+}
+
+export interface NetworkPolicyPort {
+  protocol?: string
+  port?: number | string
+  endPort?: number
+}
+
+/** networking.k8s.io/v1 NetworkPolicy, as the API returns it. */
+export interface NetworkPolicy extends KubeObject {
+  spec?: {
+    podSelector?: LabelSelector
+    policyTypes?: Array<'Ingress' | 'Egress'>
+    ingress?: Array<{from?: NetworkPolicyPeer[]; ports?: NetworkPolicyPort[]}>
+    egress?: Array<{to?: NetworkPolicyPeer[]; ports?: NetworkPolicyPort[]}>
+  }
+}

@@ -4,7 +4,7 @@ import {CoreV1Api, Exec, PortForward, V1Status} from '@kubernetes/client-node'
 import {SvcgwError} from '../errors.js'
 import {Cluster} from './cluster.js'
 import {mapKubeError} from './errors.js'
-import {Pod, podReady} from './object.js'
+import {type Pod, podReady} from './object.js'
 import {countStream} from './stats.js'
 
 /** Pods of a selector, newest first, not counting ones being deleted. */

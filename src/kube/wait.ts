@@ -1,6 +1,6 @@
 import {SvcgwError, timeoutError} from '../errors.js'
 import {Cluster} from './cluster.js'
-import {Deployment, Pod, ReplicaSet, selectorString} from './object.js'
+import {type Deployment, type Pod, type ReplicaSet, selectorString} from './object.js'
 import {listPods} from './pods.js'
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))

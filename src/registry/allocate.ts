@@ -1,5 +1,5 @@
 import {conflictError, usageError} from '../errors.js'
-import {Registry} from './types.js'
+import type {Registry} from './types.js'
 
 export const FIRST_INTERNAL_PORT = 20_000
 export const LAST_INTERNAL_PORT = 29_999

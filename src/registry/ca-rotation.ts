@@ -1,6 +1,6 @@
 import {conflictError} from '../errors.js'
 import {findClient} from './changes.js'
-import {CaRecord, CertificateRecord, Registry, RegisteredClient} from './types.js'
+import type {CaRecord, CertificateRecord, Registry, RegisteredClient} from './types.js'
 
 /**
  * A CA rotation as pure functions of the registry. The new CA becomes

@@ -1,6 +1,6 @@
 import {conflictError, notFoundError} from '../errors.js'
 import {allocateInternalPort, allocateTunnelIP} from './allocate.js'
-import {CertificateRecord, ExposedService, Registry, RegisteredClient} from './types.js'
+import type {CertificateRecord, ExposedService, Registry, RegisteredClient} from './types.js'
 import {validateExposedService, validateRegistry} from './validate.js'
 
 /**

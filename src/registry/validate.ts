@@ -2,8 +2,8 @@ import {isIP} from 'node:net'
 
 import {usageError} from '../errors.js'
 import {parseNetwork} from './allocate.js'
-import {IssuerRef, PkiSettings, ServerSettings} from './settings.js'
-import {ExposedService, Registry} from './types.js'
+import type {IssuerRef, PkiSettings, ServerSettings} from './settings.js'
+import type {ExposedService, Registry} from './types.js'
 
 const DNS_1035 = /^[a-z]([-a-z0-9]*[a-z0-9])?$/
 const DNS_1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/

@@ -1,5 +1,5 @@
 import type {KubeObject} from '../kube/object.js'
-import {IssuerRef, PkiSettings} from '../registry/settings.js'
+import type {IssuerRef, PkiSettings} from '../registry/settings.js'
 import {validateClientName, validateNamespaceName} from '../registry/validate.js'
 import {labelsFor} from './objects.js'
 import {names, SERVER_COMMON_NAME} from './names.js'

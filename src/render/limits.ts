@@ -1,8 +1,8 @@
 import {conflictError} from '../errors.js'
-import {ServerSettings} from '../registry/settings.js'
-import {Registry} from '../registry/types.js'
+import type {ServerSettings} from '../registry/settings.js'
+import type {Registry} from '../registry/types.js'
 import {clientConfig} from './client.js'
-import {KubeObject} from './objects.js'
+import type {KubeObject} from './objects.js'
 import {registryConfigMap} from './registry-configmap.js'
 import {serverConfig} from './server.js'
 

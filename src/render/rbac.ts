@@ -1,7 +1,7 @@
 import {usageError} from '../errors.js'
-import {baseManifest, KubeObject, labelsFor} from './objects.js'
+import {baseManifest, type KubeObject, labelsFor} from './objects.js'
 
-export const RBAC_ROLES = ['viewer', 'operator', 'admin'] as const
+export const RBAC_ROLES = ['viewer', 'operator', 'admin', 'doctor'] as const
 export type RbacRole = (typeof RBAC_ROLES)[number]
 export type RbacSide = 'home' | 'provider'
 

@@ -1,7 +1,7 @@
-import {Registry} from '../registry/types.js'
-import {configMap, KubeObject} from './objects.js'
+import type {Registry} from '../registry/types.js'
+import {configMap, type KubeObject} from './objects.js'
 import {names} from './names.js'
-import {ServerSettings} from '../registry/settings.js'
+import type {ServerSettings} from '../registry/settings.js'
 
 export const REGISTRY_KEY = 'registry.json'
 export const SETTINGS_KEY = 'settings.json'

@@ -1,8 +1,8 @@
 import {conflictError, notFoundError} from '../errors.js'
 import {Cluster, isConflict} from '../kube/cluster.js'
-import {ConfigMap} from '../kube/object.js'
-import {ServerSettings} from '../registry/settings.js'
-import {emptyRegistry, Registry} from '../registry/types.js'
+import type {ConfigMap} from '../kube/object.js'
+import type {ServerSettings} from '../registry/settings.js'
+import {emptyRegistry, type Registry} from '../registry/types.js'
 import {names} from '../render/names.js'
 import {REGISTRY_KEY, registryConfigMap, SETTINGS_KEY} from '../render/registry-configmap.js'
 

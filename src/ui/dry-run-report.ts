@@ -32,6 +32,26 @@ function mask(object: KubeObject | undefined, other: KubeObject | undefined, sid
   return {...rest, data: masked}
 }
 
+/**
+ * JSON kept compact in a ConfigMap (the registry: one line, so it stays far
+ * below the 1 MiB limit) indented for the diff only, so that a change shows
+ * as the lines it changes rather than as one long line replaced.
+ */
+function readable(object: KubeObject | undefined): KubeObject | undefined {
+  if (!object || object.kind !== 'ConfigMap' || !object.data) return object
+  const data = Object.fromEntries(
+    Object.entries(object.data as Record<string, string>).map(([key, value]) => {
+      if (!key.endsWith('.json')) return [key, value]
+      try {
+        return [key, JSON.stringify(JSON.parse(value), null, 2)]
+      } catch {
+        return [key, value]
+      }
+    }),
+  )
+  return {...object, data}
+}
+
 const dump = (object: KubeObject | undefined): string => (object ? yaml.dump(object, {noRefs: true, lineWidth: -1, sortKeys: true, quotingType: '"'}) : '')
 
 const fileName = (context: string, entry: JournalEntry): string => {
@@ -63,8 +83,8 @@ export async function diffReport(changes: ClusterChanges[], showSecrets: boolean
   let unchanged = 0
   for (const {context, entries} of changes) {
     for (const entry of entries) {
-      const before = normalise(entry.before)
-      const after = normalise(entry.after)
+      const before = readable(normalise(entry.before))
+      const after = readable(normalise(entry.after))
       const live = dump(showSecrets ? before : mask(before, after, 'before'))
       const merged = dump(showSecrets ? after : mask(after, before, 'after'))
       if (live === merged) {

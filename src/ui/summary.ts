@@ -1,4 +1,4 @@
-import {KubeObject} from '../render/objects.js'
+import type {KubeObject} from '../render/objects.js'
 
 /** One line per object, as `kubectl apply --dry-run` prints them. */
 export function describeObjects(objects: KubeObject[], verb: string): string {

@@ -1,7 +1,7 @@
 import {spawnSync} from 'node:child_process'
 import {fileURLToPath} from 'node:url'
 
-import {NodeBinaries} from './node/node.js'
+import type {NodeBinaries} from './node/node.js'
 
 const BUILD_ALL = fileURLToPath(new URL('../build-all.sh', import.meta.url))
 

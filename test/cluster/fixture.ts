@@ -3,7 +3,7 @@ import {CoreV1Api, KubeConfig} from '@kubernetes/client-node'
 
 import {buildAll} from './builds.js'
 import {nodePrerequisites} from './node/host.js'
-import {ClusterSet, up} from './up.js'
+import {type ClusterSet, up} from './up.js'
 
 let starting: Promise<ClusterSet | undefined> | undefined
 let skipReason: string | undefined

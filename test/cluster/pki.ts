@@ -1,7 +1,7 @@
 import {generateKeyPairSync} from 'node:crypto'
 import yaml from 'js-yaml'
 
-import {createCA, issueClientCertificate, issueServerCertificate, KeyPair} from '../../src/pki/certificates.js'
+import {createCA, issueClientCertificate, issueServerCertificate, type KeyPair} from '../../src/pki/certificates.js'
 
 /** One cluster's certificates: its CA, the apiserver's serving certificate, and a client per user and component. */
 export interface ClusterPki {

@@ -5,7 +5,7 @@ import {AppsV1Api, CoreV1Api, KubernetesObjectApi, PatchStrategy, V1Service} fro
 import {clusters, freshNamespace, kubeConfig} from './fixture.js'
 import {IMAGES} from './images.js'
 import {RESTRICTED_USER} from './pki.js'
-import {ClusterSet} from './up.js'
+import type {ClusterSet} from './up.js'
 import {apply, execIn, fetchFrom, kubectl, probePod, until, waitFor, webBackend} from './workloads.js'
 
 describe('test control planes are real Kubernetes', function () {

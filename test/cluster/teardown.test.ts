@@ -7,9 +7,9 @@ import {fileURLToPath} from 'node:url'
 import {buildAll} from './builds.js'
 import {hierarchies} from './node/cgroups.js'
 import {nodePrerequisites, run} from './node/host.js'
-import {NodeBinaries} from './node/node.js'
+import type {NodeBinaries} from './node/node.js'
 import {IMAGES} from './images.js'
-import {ClusterSet, up} from './up.js'
+import {type ClusterSet, up} from './up.js'
 import {kubectl, until, waitFor} from './workloads.js'
 
 const UP = fileURLToPath(new URL('up.ts', import.meta.url))

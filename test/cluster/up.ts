@@ -9,14 +9,14 @@ import {KubeConfig} from '@kubernetes/client-node'
 import {createCgroup} from './node/cgroups.js'
 import {importImages} from './node/containerd.js'
 import {nodePrerequisites} from './node/host.js'
-import {NodeLayout, nodeLayout} from './node/layout.js'
+import {type NodeLayout, nodeLayout} from './node/layout.js'
 import {createNetwork} from './node/network.js'
-import {joinNode, NodeBinaries, prepareNode, waitNode} from './node/node.js'
+import {joinNode, type NodeBinaries, prepareNode, waitNode} from './node/node.js'
 import {names, newRun, nodeNetwork} from './node/runs.js'
 import {Supervisor} from './node/supervisor.js'
 import {teardown} from './node/teardown.js'
 import {reapDeadRuns, startWatchdog} from './node/watchdog.js'
-import {ClusterPki, clusterPki, componentKubeconfig, usersKubeconfig} from './pki.js'
+import {type ClusterPki, clusterPki, componentKubeconfig, usersKubeconfig} from './pki.js'
 
 export interface NodeInfo {
   /** The admin context of the node's cluster (ctx-a, ctx-b, …). */
@@ -168,7 +168,7 @@ export async function up(artifacts: Artifacts, options: UpOptions): Promise<Clus
     prepared.catch(() => undefined)
 
     const [clientPort, peerPort] = [await freePort(), await freePort()]
-    const etcd = supervisor.start('etcd', artifacts.testcp, ['etcd', '--data-dir', join(dir, 'etcd'), '--client-port', String(clientPort), '--peer-port', String(peerPort)])
+    const etcd = supervisor.start('etcd', artifacts.testcp, ['etcd', '--data-dir', join(dir, 'etcd'), '--client-port', String(clientPort), '--peer-port', String(peerPort)], {pipe: true})
     await new Promise<void>((resolve, reject) => {
       etcd.stdout!.on('data', (d: Buffer) => d.toString().includes('etcd ready') && resolve())
       etcd.once('exit', () => reject(new Error(supervisor.failures.join('\n') || 'etcd exited')))

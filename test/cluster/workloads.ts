@@ -3,7 +3,7 @@ import {promisify} from 'node:util'
 import yaml from 'js-yaml'
 
 import {IMAGES} from './images.js'
-import {ClusterSet} from './up.js'
+import type {ClusterSet} from './up.js'
 
 const execFileAsync = promisify(execFile)
 

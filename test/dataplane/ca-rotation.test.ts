@@ -1,6 +1,6 @@
 import {strict as assert} from 'node:assert'
 
-import {createCA, issueClientCertificate, issueServerCertificate, KeyPair} from '../../src/pki/certificates.js'
+import {createCA, issueClientCertificate, issueServerCertificate, type KeyPair} from '../../src/pki/certificates.js'
 import {inspectCertificate} from '../../src/pki/inspect.js'
 import {SERVER_COMMON_NAME} from '../../src/render/names.js'
 import {missingPrerequisite, removeLeftovers} from './netns.js'
@@ -15,7 +15,7 @@ class Traffic {
   private running = true
   private readonly loop: Promise<void>
 
-  constructor(private readonly rig: Rig) {
+  constructor(rig: Rig) {
     this.loop = (async () => {
       while (this.running) {
         const at = Date.now()

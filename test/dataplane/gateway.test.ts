@@ -1,5 +1,5 @@
 import {strict as assert} from 'node:assert'
-import {spawn} from 'node:child_process'
+import {spawn, spawnSync} from 'node:child_process'
 import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -15,6 +15,7 @@ const WEB = 20_000
 const API = 20_001
 
 const reason = missingPrerequisite()
+const report = (line: string) => process.stderr.write(`      measured: ${line}\n`)
 
 /** Waits until `name` has been out for 3 s in a row: a refused client never gets back in. */
 async function assertStaysOut(rig: Rig, name: string, what: string): Promise<void> {
@@ -127,6 +128,27 @@ for (const proto of ['tcp', 'udp'] as const) {
       rig.startClient('c2')
       await rig.waitConnected(['c2'])
       await rig.waitFor('c2 takes traffic again', async () => (await tally(rig, WEB, 4)).has('backend-c2'), 10_000)
+    })
+
+    it('loses no request to a client that goes silent mid-traffic (its tunnel device down, as a pod gone before its tunnel is noticed): the ones that met it are served by the other client after the connect timeout', async () => {
+      await rig.waitFor('both clients take traffic', async () => (await tally(rig, WEB, 4)).size === 2, 10_000)
+      const c2 = rig.clients.get('c2')!
+      const results: Array<{at: number; answer?: string}> = []
+      const started = Date.now()
+      let silenced = false
+      while (Date.now() - started < 5000) {
+        if (!silenced && Date.now() - started > 500) {
+          spawnSync('ip', ['netns', 'exec', c2.host.ns, 'ip', 'link', 'set', 'tun0', 'down'])
+          silenced = true
+        }
+        results.push({at: Date.now() - started, answer: await rig.request(WEB, 4)})
+      }
+      await rig.restartClient('c2')
+      await rig.waitConnected(['c2'])
+      const slow = results.filter((r) => r.answer === 'backend-c1').length
+      report(`${proto}: ${results.length} requests while c2 went silent, ${slow} served by c1, failures: ${results.filter((r) => r.answer === undefined).length}`)
+      assert.deepEqual(results.filter((r) => r.answer === undefined), [], `no request failed: ${rig.log.filter((l) => /fe-web|be-web\/c2/.test(l) && !/ -- \d/.test(l)).join('\n')}`)
+      await rig.waitFor('c2 takes traffic again', async () => (await tally(rig, WEB, 4)).has('backend-c2'), 15_000)
     })
 
     it("takes out a client whose provider Service is down, within 3 s, and puts it back when it answers again", async () => {

@@ -120,6 +120,21 @@ for (const proto of ['tcp', 'udp'] as const) {
       await rig.waitConnected(['c2'])
     })
 
+    it('keeps no state of a server whose target moved: a provider Service back on its right port is UP after the reload (HAProxy would restore the old port)', async () => {
+      const stats = async () => parseHaproxyStats(await rig.execInServer(['sh', join(rig.serverRoot, 'scripts/haproxy-stats.sh')]))
+      const echo = async () => (await stats()).find((r) => r.pxname === 'be-echo' && r.svname === 'c1')?.status ?? ''
+      const service = rig.registry.services.find((s) => s.name === 'echo')!
+      service.clientService.port = 9999
+      rig.writeConfigs()
+      await rig.waitFor('c1 down for echo (nothing on port 9999)', async () => (await echo()).startsWith('DOWN'), 15_000)
+      service.clientService.port = 9000
+      rig.writeConfigs()
+      const c1 = rig.clients.get('c1')!
+      await rig.waitFor('the client config with port 9000 loaded', () => readFileSync(join(c1.root, rel.run, files.haproxyRunningCfg), 'utf8').includes(':9000'), 10_000)
+      const took = await rig.waitFor('c1 up for echo again', async () => (await echo()).startsWith('UP'), 10_000)
+      report(`${proto}: a target back on its port is UP ${took} ms after the client's reload`)
+    })
+
     it('is Ready only while the tunnel is connected: a stopped or silent server makes the client unready, its return ready again', async () => {
       await rig.waitFor('c1 ready', () => clientReady('c1'), 10_000)
       assert.ok(await rig.ready(rig.server, rig.serverRoot), 'the server is ready while it listens')
@@ -185,7 +200,8 @@ for (const proto of ['tcp', 'udp'] as const) {
       const kickedAt = Date.now()
       const kick = await rig.execScript(rig.server, rig.serverRoot, 'openvpn-kick.sh', 'c2')
       assert.equal(kick.code, 0, kick.stderr)
-      assert.match(kick.stdout, /^svcgw: disconnected c2 \(common name 'c2' found, 1 client\(s\) killed\)$/m)
+      // Every session of that name goes: over UDP a second, half-open one (a redial not yet timed out) may be there too.
+      assert.match(kick.stdout, /^svcgw: disconnected c2 \(common name 'c2' found, [1-9]\d* client\(s\) killed\)$/m)
       await rig.waitFor('c2 cut', async () => !(await liveSessions()).includes('c2'), 2000)
       const cutMs = Date.now() - kickedAt
       report(`${proto}: revoked client gone from the server's live status ${cutMs} ms after the kick began`)

@@ -7,14 +7,14 @@ import {fileURLToPath} from 'node:url'
 
 import {renderClientFiles, renderServerFiles, scriptFiles} from '../../src/dataplane/index.js'
 import {files, rel} from '../../src/dataplane/layout.js'
-import {Proto} from '../../src/dataplane/openvpn.js'
+import type {Proto} from '../../src/dataplane/openvpn.js'
 import {parseOpenVpnStatus} from '../../src/health/openvpn-status.js'
-import {createCA, issueClientCertificate, issueServerCertificate, IssuedCertificate, KeyPair} from '../../src/pki/certificates.js'
+import {createCA, issueClientCertificate, issueServerCertificate, type IssuedCertificate, type KeyPair} from '../../src/pki/certificates.js'
 import {generateTlsCryptKey} from '../../src/pki/tls-crypt.js'
 import {allocateTunnelIP} from '../../src/registry/allocate.js'
-import {emptyRegistry, ExposedService, Registry} from '../../src/registry/types.js'
+import {emptyRegistry, type ExposedService, type Registry} from '../../src/registry/types.js'
 import {SERVER_COMMON_NAME} from '../../src/render/names.js'
-import {Host, Network} from './netns.js'
+import {type Host, Network} from './netns.js'
 
 const HERE = fileURLToPath(new URL('.', import.meta.url))
 export const TUNNEL_NETWORK = '10.8.0.0/24'

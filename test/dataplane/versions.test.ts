@@ -1,5 +1,5 @@
 import {strict as assert} from 'node:assert'
-import {spawnSync, SpawnSyncReturns} from 'node:child_process'
+import {spawnSync, type SpawnSyncReturns} from 'node:child_process'
 import {createHash} from 'node:crypto'
 import {mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
@@ -7,9 +7,9 @@ import {dirname, join} from 'node:path'
 
 import {renderClientFiles, renderServerFiles} from '../../src/dataplane/index.js'
 import {files, rel} from '../../src/dataplane/layout.js'
-import {Registry} from '../../src/registry/types.js'
+import type {Registry} from '../../src/registry/types.js'
 import {missingPrerequisite, removeLeftovers} from './netns.js'
-import {Binaries, Rig} from './rig.js'
+import {type Binaries, Rig} from './rig.js'
 import {FETCH_HINT, findBuild} from './versions.js'
 
 /**

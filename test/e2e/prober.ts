@@ -1,6 +1,6 @@
 import {readFileSync} from 'node:fs'
 
-import {ClusterSet} from '../cluster/up.js'
+import type {ClusterSet} from '../cluster/up.js'
 import {execIn} from '../cluster/workloads.js'
 
 /** Seconds since boot: the same clock in a pod and on the host, since /proc/uptime is not namespaced. */

@@ -4,11 +4,11 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {clusters} from '../cluster/fixture.js'
-import {Env, expectOk, svcgw, uniqueName} from '../cluster/gateway/harness.js'
+import {type Env, expectOk, svcgw, uniqueName} from '../cluster/gateway/harness.js'
 import {IMAGES} from '../cluster/images.js'
-import {ClusterSet} from '../cluster/up.js'
+import type {ClusterSet} from '../cluster/up.js'
 import {apply, fetchFrom, kubectl, probePod, until, waitFor, webBackend} from '../cluster/workloads.js'
-import {measured, Probe, Prober, startedAfter, uptime} from './prober.js'
+import {measured, type Probe, Prober, startedAfter, uptime} from './prober.js'
 
 interface PodList {
   items: Array<{
@@ -48,6 +48,16 @@ for (const proto of ['tcp', 'udp'] as const) {
     const get = (service: string, port?: number) => fetchFrom(set, 'ctx-a', consumer, 'probe', url(service, port))
     const pods = (ctx: string, ns: string) => JSON.parse(kubectl(set, ctx, ['get', 'pods', '-n', ns, '-o', 'json'])) as PodList
     const prober = (name = 'nginx') => new Prober(set, 'ctx-a', consumer, 'probe', url(name), `probe-${name}`)
+    /** What a failed request met: the requests around it, and the server proxy's sessions that did not end normally. */
+    const rotationTrail = (probes: Probe[], failed: Probe[], from: number): string => {
+      const near = probes.filter((p) => failed.some((f) => Math.abs(p.at - f.at) < 1.5)).map((p) => `${(p.at - from).toFixed(2)} s ${p.ok ? 'ok' : 'FAILED'} ${p.body ?? ''}`)
+      const server = pods('ctx-a', gw).items.map((p) => p.metadata.name)
+      const logs = server.flatMap((pod) => kubectl(set, 'ctx-a', ['logs', '-n', gw, pod, '-c', 'proxy', '--timestamps', '--since=60s']).split('\n'))
+      const abnormal = logs.filter((l) => /\bbe-nginx\b|svcgw:|\[WARNING\]|is DOWN|is UP/.test(l) && !/ -- \d/.test(l))
+      const client = pods('ctx-b', remoteNs).items.flatMap((pod) => kubectl(set, 'ctx-b', ['logs', '-n', remoteNs, pod.metadata.name, '-c', 'proxy', '--timestamps', '--since=60s']).split('\n'))
+      abnormal.push('      client ctx-b proxy:', ...client.filter((l) => !/ -- \d/.test(l)).slice(-20))
+      return [`      requests around the failure (s after the rotation began):`, ...near, `      server proxy, the last 60 s, sessions not ended normally and state changes:`, ...abnormal.slice(-40)].join('\n      ')
+    }
     const answersFrom = async (n: number, service = 'nginx') => {
       const seen = new Set<string>()
       for (let i = 0; i < n; i++) seen.add((await get(service)).trim().split(' pod ')[0])
@@ -199,7 +209,9 @@ for (const proto of ['tcp', 'udp'] as const) {
       await new Promise((resolve) => setTimeout(resolve, 3000))
       const probes = startedAfter(await probe.stop(), from)
       assert.ok(probes.length >= 10)
-      assert.deepEqual(probes.filter((p: Probe) => !p.ok), [], 'no request failed during the rotation')
+      const failed = probes.filter((p: Probe) => !p.ok)
+      if (failed.length > 0) process.stderr.write(`${rotationTrail(probes, failed, from)}\n`)
+      assert.deepEqual(failed, [], 'no request failed during the rotation')
     })
 
 

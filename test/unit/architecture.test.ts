@@ -35,8 +35,8 @@ const LAYERS: string[][] = [
   ['render', 'ui', 'health'],
   ['store'],
   ['gateway'],
-  ['base-command'],
-  ['commands'],
+  ['base-command', 'completion'],
+  ['commands', 'run'],
 ]
 const layerOf = (room: string) => LAYERS.findIndex((layer) => layer.includes(room))
 

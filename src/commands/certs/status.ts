@@ -4,7 +4,6 @@ import {ClusterCommand} from '../../base-command.js'
 import {SvcgwError} from '../../errors.js'
 import type {CertificateRow, CertsStatus} from '../../gateway/certs/status.js'
 import {colour, visibleLength} from '../../ui/colour.js'
-import {table} from '../../ui/output.js'
 
 function urgency(row: CertificateRow, warnDays: number): string {
   const days = String(row.daysLeft)
@@ -31,6 +30,7 @@ Exits with code 8 when a provider is behind or a certificate has fewer than --wa
 
   async run(): Promise<CertsStatus> {
     const {certsStatus} = await import('../../gateway/certs/status.js')
+    const {table} = await import('../../ui/output.js')
     const result = await certsStatus(await this.home(), this.flags['warn-days'])
     this.emit(result, (r) =>
       [

@@ -4,7 +4,7 @@ import {ClusterCommand} from '../../base-command.js'
 import {usageError} from '../../errors.js'
 import {dryRunFlags, relabelFlag, waitFlags} from '../../flags/index.js'
 import {caValidityFlags, pkiFlags, serverSettingFlags, validityFlags} from '../../flags/gateway.js'
-import {settingsFromFlags} from '../../gateway/settings-from-flags.js'
+import {resolveSettings, settingOverrides} from '../../gateway/settings-from-flags.js'
 import {DEFAULT_NAMESPACE} from '../../render/names.js'
 import {describeObjects} from '../../ui/summary.js'
 
@@ -34,13 +34,13 @@ An existing namespace is used as it is when its Pod Security level admits the ga
   }
 
   async run(): Promise<unknown> {
-    const settings = settingsFromFlags(this.flags)
+    const overrides = settingOverrides(this.flags)
     const lifetimes = {caDays: this.flags['ca-days'], certDays: this.flags['cert-days']}
-    if (this.flags.offline && settings.pki) throw usageError('--offline renders certificates the plugin issues itself', 'leave out --cert-manager: cert-manager issues nothing without a cluster')
+    if (this.flags.offline && overrides.pki) throw usageError('--offline renders certificates the plugin issues itself', 'leave out --cert-manager: cert-manager issues nothing without a cluster')
     if (this.flags.offline) {
       const {offlineServerPlan} = await import('../../gateway/offline-plan.js')
       const {plannedObjects} = await import('../../ui/dry-run-report.js')
-      const objects = offlineServerPlan(settings, this.flags.namespace ?? DEFAULT_NAMESPACE, lifetimes)
+      const objects = offlineServerPlan(resolveSettings(undefined, overrides), this.flags.namespace ?? DEFAULT_NAMESPACE, lifetimes)
       const shown = plannedObjects(objects, this.flags['show-secrets'])
       this.emitObjects(shown, () => describeObjects(objects, 'created (dry run, offline)'))
       return shown
@@ -48,7 +48,7 @@ An existing namespace is used as it is when its Pod Security level admits the ga
     const {installServer} = await import('../../gateway/server-install.js')
     const result = await installServer(
       await this.home(),
-      settings,
+      overrides,
       lifetimes,
       {wait: this.flags.wait, timeoutMs: this.timeoutMs, relabelNamespace: this.flags['relabel-namespace']},
       this.reporter,

@@ -1,12 +1,12 @@
 import {conflictError, notFoundError, SvcgwError, timeoutError} from '../../errors.js'
 import {Cluster, isConflict} from '../../kube/cluster.js'
-import {ObjectRef, Secret} from '../../kube/object.js'
+import type {ObjectRef, Secret} from '../../kube/object.js'
 import {sleep} from '../../kube/wait.js'
-import {KeyPair} from '../../pki/certificates.js'
-import {IssuerRef} from '../../registry/settings.js'
-import {CERT_MANAGER_API, CertificateObject, conditionOf, IssuerObject} from '../../render/cert-manager.js'
+import type {KeyPair} from '../../pki/certificates.js'
+import type {IssuerRef} from '../../registry/settings.js'
+import {CERT_MANAGER_API, type CertificateObject, conditionOf, type IssuerObject} from '../../render/cert-manager.js'
 import {secretKeys} from '../../render/names.js'
-import {Reporter} from '../../ui/reporter.js'
+import type {Reporter} from '../../ui/reporter.js'
 
 const POLL_MS = 250
 

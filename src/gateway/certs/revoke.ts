@@ -3,11 +3,11 @@ import {execInPod} from '../../kube/pods.js'
 import {dirs} from '../../dataplane/layout.js'
 import {serialToDecimal} from '../../pki/inspect.js'
 import {findClient, revokeSerial, revokeSuperseded} from '../../registry/changes.js'
-import {Registry, RegisteredClient} from '../../registry/types.js'
-import {Reporter} from '../../ui/reporter.js'
+import type {Registry, RegisteredClient} from '../../registry/types.js'
+import type {Reporter} from '../../ui/reporter.js'
 import {Home} from '../home.js'
 import {confirmServerFiles} from '../live.js'
-import {LiveOptions, makeLive, serverLive, serverProxy, syncServerConfig} from '../sync.js'
+import {type LiveOptions, makeLive, serverLive, serverProxy, syncServerConfig} from '../sync.js'
 
 /** The registered client named, or the one installed through a context. */
 export function clientBySelector(registry: Registry, selector: {client?: string; context?: string}): RegisteredClient {

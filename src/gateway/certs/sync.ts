@@ -2,14 +2,14 @@ import {notFoundError, SvcgwError, usageError} from '../../errors.js'
 import {inspectCertificate} from '../../pki/inspect.js'
 import {caRotation, clientTrustNow} from '../../registry/ca-rotation.js'
 import {pkiOf} from '../../registry/settings.js'
-import {RegisteredClient} from '../../registry/types.js'
-import {Reporter} from '../../ui/reporter.js'
+import type {RegisteredClient} from '../../registry/types.js'
+import type {Reporter} from '../../ui/reporter.js'
 import {caSerialOf, describeIssued, issueClient, requireHomeKeys, usable} from '../authority.js'
 import {Home} from '../home.js'
 import {readClientKeys} from '../key-material.js'
 import {providerOf} from '../providers.js'
-import {LiveOptions} from '../sync.js'
-import {ClientMove, moveClient} from './rotate.js'
+import type {LiveOptions} from '../sync.js'
+import {type ClientMove, moveClient} from './rotate.js'
 
 export interface SyncResult {
   clients: Array<ClientMove & {action: 'updated' | 'in-sync'}>

@@ -3,7 +3,7 @@ import {readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-import {ClusterSet} from '../up.js'
+import type {ClusterSet} from '../up.js'
 import {kubectl, until} from '../workloads.js'
 
 const BUILD = fileURLToPath(new URL('./build.sh', import.meta.url))

@@ -1,11 +1,11 @@
 import {strict as assert} from 'node:assert'
 import {X509Certificate} from 'node:crypto'
 
-import {certManager, CertManager} from '../certmanager/run.js'
+import {certManager, type CertManager} from '../certmanager/run.js'
 import {clusters} from '../fixture.js'
-import {ClusterSet} from '../up.js'
+import type {ClusterSet} from '../up.js'
 import {until} from '../workloads.js'
-import {deleteNamespaces, Env, expectOk, kubectl, kubectlJson, svcgw, uniqueName} from './harness.js'
+import {deleteNamespaces, type Env, expectOk, kubectl, kubectlJson, svcgw, uniqueName} from './harness.js'
 
 interface Registry {
   clients: Array<{name: string; serial: string; context: string; ca?: string; trust?: string[]}>

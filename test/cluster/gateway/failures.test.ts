@@ -6,7 +6,7 @@ import yaml from 'js-yaml'
 
 import {clusters} from '../fixture.js'
 import {assertOneLineError} from '../../unit/cli/run-cli.js'
-import {Env, expectOk, kubectl, kubectlJson, svcgw, uniqueName} from './harness.js'
+import {type Env, expectOk, kubectl, kubectlJson, svcgw, uniqueName} from './harness.js'
 
 /** The test kubeconfig plus a context whose cluster is a closed loopback port. */
 function withDeadContext(kubeconfig: string): string {

@@ -6,7 +6,7 @@ import {join} from 'node:path'
 import yaml from 'js-yaml'
 import {KubeConfig} from '@kubernetes/client-node'
 
-import {BIN, CliResult} from '../../unit/cli/run-cli.js'
+import {BIN, type CliResult} from '../../unit/cli/run-cli.js'
 
 export interface Env {
   kubeconfig: string

@@ -7,7 +7,7 @@ import yaml from 'js-yaml'
 
 import {clusters} from '../fixture.js'
 import {assertOneLineError} from '../../unit/cli/run-cli.js'
-import {deleteNamespaces, Env, expectOk, kubectl, kubectlJson, svcgw, uniqueName} from './harness.js'
+import {deleteNamespaces, type Env, expectOk, kubectl, kubectlJson, svcgw, uniqueName} from './harness.js'
 
 interface Registry {
   services: Array<{name: string; port: number; internalPort: number; clientService: {name: string; namespace: string; port: number}}>
@@ -44,10 +44,17 @@ describe('gateway operations (real clusters and nodes)', function () {
 
   after(() => deleteNamespaces(env, [['ctx-a', serverNs], ['ctx-b', clientNs], ['ctx-b', appNs]]))
 
-  it('re-running server install converges and keeps the CA', async () => {
+  it('re-running server install without its flags converges: the CA, the settings and the Service type stay', async () => {
     const caBefore = kubectl(env, ['--context', 'ctx-a', '-n', serverNs, 'get', 'secret', 'service-gw-ca', '-o', 'jsonpath={.data.tls\\.crt}'])
-    const result = expectOk(await svcgw(env, ['server', 'install', ...home, '--service-type', 'NodePort', '-o', 'json']), 'server install again')
+    const settings = () => kubectlJson<{data: Record<string, string>}>(env, ['--context', 'ctx-a', '-n', serverNs, 'get', 'configmap', 'svcgw-registry']).data['settings.json']
+    const before = settings()
+    const result = expectOk(await svcgw(env, ['server', 'install', ...home, '-o', 'json']), 'server install again')
     assert.equal((JSON.parse(result.stdout) as {freshPki: boolean}).freshPki, false)
+    assert.equal(settings(), before)
+    assert.equal(kubectl(env, ['--context', 'ctx-a', '-n', serverNs, 'get', 'service', 'svcgw-server', '-o', 'jsonpath={.spec.type}']), 'NodePort')
+    // A flag changes only what it names, and says the clients are behind when it concerns them.
+    const dry = expectOk(await svcgw(env, ['server', 'install', ...home, '--proto', 'udp', '--dry-run']), 'server install --proto udp --dry-run')
+    assert.match(dry.stderr, /warning: changed proto: the clients dial the server as before until re-installed: "kubectl svcgw client install --to ctx-b"/)
     assert.equal(kubectl(env, ['--context', 'ctx-a', '-n', serverNs, 'get', 'secret', 'service-gw-ca', '-o', 'jsonpath={.data.tls\\.crt}']), caBefore)
   })
 

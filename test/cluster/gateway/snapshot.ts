@@ -1,6 +1,6 @@
 import {createHash} from 'node:crypto'
 
-import {Env, kubectl, kubectlJson} from './harness.js'
+import {type Env, kubectl, kubectlJson} from './harness.js'
 
 interface Item {
   kind: string

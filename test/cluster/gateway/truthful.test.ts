@@ -7,7 +7,7 @@ import yaml from 'js-yaml'
 
 import {clusters} from '../fixture.js'
 import {assertOneLineError} from '../../unit/cli/run-cli.js'
-import {deleteNamespaces, Env, expectOk, kubectl, kubectlApply, kubectlJson, RESTRICTED_USER, restrictedEnv, svcgw, uniqueName} from './harness.js'
+import {deleteNamespaces, type Env, expectOk, kubectl, kubectlApply, kubectlJson, RESTRICTED_USER, restrictedEnv, svcgw, uniqueName} from './harness.js'
 import {changedBetween, snapshot} from './snapshot.js'
 
 interface Registry {

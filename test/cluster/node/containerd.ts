@@ -3,7 +3,7 @@ import {mkdirSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
 
-import {NodeLayout} from './layout.js'
+import type {NodeLayout} from './layout.js'
 import {Supervisor} from './supervisor.js'
 
 const execFileAsync = promisify(execFile)

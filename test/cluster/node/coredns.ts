@@ -4,7 +4,7 @@ import {CoreV1Api, DiscoveryV1Api, KubeConfig, RbacAuthorizationV1Api} from '@ku
 
 import {COREDNS_USER} from '../pki.js'
 import {CLUSTER_DNS} from './kubelet.js'
-import {NodeLayout} from './layout.js'
+import type {NodeLayout} from './layout.js'
 import {Supervisor} from './supervisor.js'
 
 const READY_PORT = 8181

@@ -1,7 +1,7 @@
 import {mkdirSync, writeFileSync} from 'node:fs'
 import yaml from 'js-yaml'
 
-import {NodeLayout} from './layout.js'
+import type {NodeLayout} from './layout.js'
 import {Supervisor} from './supervisor.js'
 
 export const CLUSTER_DNS = '10.96.0.10'

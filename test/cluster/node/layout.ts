@@ -1,6 +1,6 @@
 import {join} from 'node:path'
 
-import {names, nodeNetwork, RunRecord} from './runs.js'
+import {names, nodeNetwork, type RunRecord} from './runs.js'
 
 /**
  * Where everything of one node lives, and its addresses.

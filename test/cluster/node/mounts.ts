@@ -1,6 +1,6 @@
 import {mkdirSync} from 'node:fs'
 
-import {NodeLayout} from './layout.js'
+import type {NodeLayout} from './layout.js'
 import {Supervisor} from './supervisor.js'
 
 // Mounts the node's directories, then holds the namespace open for the
@@ -19,7 +19,7 @@ export async function startMountNamespace(supervisor: Supervisor, node: NodeLayo
     `mounts-${node.letter}`,
     'unshare',
     ['--mount', '--propagation', 'slave', '--', 'sh', '-c', HOLD, 'sh', ...node.binds.flatMap((b) => [b.source, b.target])],
-    {netns: node.netns},
+    {netns: node.netns, pipe: true},
   )
   await new Promise<void>((resolve, reject) => {
     holder.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve())

@@ -1,5 +1,5 @@
 import {attempt, run} from './host.js'
-import {names, nodeNetwork, RunRecord} from './runs.js'
+import {names, nodeNetwork, type RunRecord} from './runs.js'
 
 /**
  * The node network of a run, as two clusters would see the internet:

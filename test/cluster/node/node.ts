@@ -1,11 +1,11 @@
 import {writeFileSync} from 'node:fs'
 import {CoreV1Api, KubeConfig} from '@kubernetes/client-node'
 
-import {ClusterPki, componentKubeconfig} from '../pki.js'
+import {type ClusterPki, componentKubeconfig} from '../pki.js'
 import {importImages, startContainerd} from './containerd.js'
 import {startCoreDNS, waitCoreDNS} from './coredns.js'
 import {startKubelet, startProxy} from './kubelet.js'
-import {NodeLayout} from './layout.js'
+import type {NodeLayout} from './layout.js'
 import {startMountNamespace} from './mounts.js'
 import {Supervisor} from './supervisor.js'
 

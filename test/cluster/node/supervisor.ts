@@ -1,5 +1,5 @@
 import {ChildProcess, spawn} from 'node:child_process'
-import {createWriteStream, mkdirSync, WriteStream} from 'node:fs'
+import {closeSync, createWriteStream, mkdirSync, openSync, readFileSync, WriteStream} from 'node:fs'
 import {join} from 'node:path'
 
 // Joins the run's cgroups, then becomes the command: the process is in the
@@ -11,6 +11,8 @@ export interface StartOptions {
   netns?: string
   /** Mount namespace (a /proc/PID/ns/mnt path) to run in; default: the host's. */
   mountns?: string
+  /** Its output through a pipe, for a caller that reads its stdout (a line that says it is ready); keep it short. */
+  pipe?: boolean
 }
 
 /**
@@ -44,25 +46,34 @@ export class Supervisor {
   start(name: string, command: string, args: string[], options: StartOptions = {}): ChildProcess {
     const namespaces = [...(options.netns ? [`--net=/run/netns/${options.netns}`] : []), ...(options.mountns ? [`--mount=${options.mountns}`] : [])]
     const enter = namespaces.length > 0 ? ['nsenter', ...namespaces, '--'] : []
+    // Without a line callback a process writes its log file itself. Through a pipe, the log would
+    // wait for this process's event loop: a test or benchmark blocked in a spawnSync (kubectl, the
+    // plugin) would leave the pipe full and the apiserver blocked on its next log line, until
+    // its requests time out (a 400-Service expose -f did, at the 265th "allocated clusterIPs").
+    const file = this.onLine || options.pipe ? undefined : openSync(this.logFile(name), 'a')
     const child = spawn('setpriv', ['--pdeathsig', 'KILL', '--', 'sh', '-c', JOIN, 'sh', ...enter, command, ...args], {
       env: {...process.env, SVCGW_CGROUPS: (this.cgroupDirs ??= this.cgroups()).join(' ')},
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: file === undefined ? ['ignore', 'pipe', 'pipe'] : ['ignore', file, file],
     })
-    const log = createWriteStream(this.logFile(name))
-    this.streams.push(log)
+    if (file !== undefined) closeSync(file)
     const tail: string[] = []
-    const keep = (d: Buffer) => {
-      log.write(d)
-      for (const line of d.toString().split('\n').filter(Boolean)) {
-        tail.push(line)
-        if (tail.length > 40) tail.shift()
-        this.onLine?.(`${name}: ${line}`)
+    if (file === undefined) {
+      const log = createWriteStream(this.logFile(name))
+      this.streams.push(log)
+      const keep = (d: Buffer) => {
+        log.write(d)
+        for (const line of d.toString().split('\n').filter(Boolean)) {
+          tail.push(line)
+          if (tail.length > 40) tail.shift()
+          this.onLine?.(`${name}: ${line}`)
+        }
       }
+      child.stdout!.on('data', keep)
+      child.stderr!.on('data', keep)
     }
-    child.stdout!.on('data', keep)
-    child.stderr!.on('data', keep)
+    const lastLines = () => (file === undefined ? tail : readFileSync(this.logFile(name), 'utf8').split('\n').filter(Boolean)).slice(-15).join('\n')
     child.on('exit', (code, signal) => {
-      if (!this.stopping) this.failures.push(`${name} exited (${code ?? signal}):\n${tail.slice(-15).join('\n')}`)
+      if (!this.stopping) this.failures.push(`${name} exited (${code ?? signal}):\n${lastLines()}`)
     })
     this.children.push(child)
     return child

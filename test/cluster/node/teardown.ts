@@ -3,7 +3,7 @@ import {readFileSync, rmSync} from 'node:fs'
 import {killCgroupTree, removeCgroupTree} from './cgroups.js'
 import {attempt} from './host.js'
 import {removeNetwork} from './network.js'
-import {names, releaseRun, RunRecord} from './runs.js'
+import {names, releaseRun, type RunRecord} from './runs.js'
 
 /** Mount points at or below dir, deepest first. */
 function mountsUnder(dir: string): string[] {

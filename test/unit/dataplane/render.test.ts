@@ -9,7 +9,7 @@ import {checkInterval, renderClientHaproxy, renderServerHaproxy} from '../../../
 import {files} from '../../../src/dataplane/layout.js'
 import {SvcgwError} from '../../../src/errors.js'
 import {serialToDecimal} from '../../../src/pki/inspect.js'
-import {emptyRegistry, Registry} from '../../../src/registry/types.js'
+import {emptyRegistry, type Registry} from '../../../src/registry/types.js'
 
 const registry = (): Registry => ({
   services: [
@@ -184,9 +184,12 @@ describe('data-plane renderers', () => {
       // What every service backend shares is said once, in the defaults section before them.
       const shared = cfg.split('\ndefaults\n')[2].split('\n\n')[0]
       assert.ok(cfg.indexOf('\ndefaults\n', cfg.indexOf('frontend stats')) < cfg.indexOf('frontend fe-web'), 'the service defaults come before the services')
-      for (const option of ['check', 'port 8405', 'inter 1000', 'fall 2', 'rise 1', 'observe layer4', 'on-error mark-down', 'on-marked-down shutdown-sessions', 'init-addr none']) {
+      for (const option of ['check', 'port 8405', 'inter 1000', 'fall 2', 'rise 1', 'observe layer4', 'on-error mark-down', 'tcp-ut 20s', 'init-addr none']) {
         assert.match(shared, new RegExp(`default-server .*\\b${option}\\b`), option)
       }
+      // Cutting sessions when a client goes down also cut the one being redispatched (the data-plane suite shows it).
+      assert.doesNotMatch(cfg, /shutdown-sessions/)
+      assert.match(shared, /option srvtcpka\n/)
       assert.match(shared, /balance roundrobin/)
       assert.match(shared, /option redispatch 1/)
     })

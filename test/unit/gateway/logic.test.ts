@@ -7,7 +7,7 @@ import {parseErrorLine} from '../../../src/base-command.js'
 import {parseDuration} from '../../../src/flags/index.js'
 import {nodeAddress} from '../../../src/gateway/endpoint.js'
 import {clientNameFromContext} from '../../../src/gateway/providers.js'
-import {StatusReport, verdictOf} from '../../../src/gateway/status.js'
+import {type StatusReport, verdictOf} from '../../../src/gateway/status.js'
 import {proxyConfigIdOf} from '../../../src/gateway/sync.js'
 import {readChartServices} from '../../../src/gateway/values-file.js'
 import {errorOf} from '../../support/error-of.js'
@@ -106,6 +106,14 @@ describe('status verdicts', () => {
     assert.equal(report.verdict, 'unknown')
     assert.doesNotMatch(report.message, /no backend up/)
     assert.match(report.message, /live data unreadable: forbidden/)
+  })
+
+  it('unknown, not healthy, while the server\'s proxy has not checked a client yet (just added)', () => {
+    const clients = base().clients.map((c) => (c.name === 'c' ? {...c, connected: null} : c))
+    const services = [{...base().services[0], backends: [{client: 'b', state: 'up' as const}, {client: 'c', state: 'unknown' as const}], up: 1, unknown: 1}]
+    const report = verdictOf(base({clients, services}))
+    assert.equal(report.verdict, 'unknown')
+    assert.match(report.message, /not checked yet by the server's proxy: c$/)
   })
 
   it('degraded for certificates close to expiry', () => {

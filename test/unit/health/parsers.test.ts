@@ -2,7 +2,7 @@ import {strict as assert} from 'node:assert'
 import {readFileSync} from 'node:fs'
 import {fileURLToPath} from 'node:url'
 
-import {backendHealth, parseHaproxyStats} from '../../../src/health/haproxy-stats.js'
+import {backendHealth, parseHaproxyStats, tunnelHealth, UNCHECKED} from '../../../src/health/haproxy-stats.js'
 import {parseOpenVpnStatus} from '../../../src/health/openvpn-status.js'
 
 // Captured from the data-plane suite's real openvpn and haproxy (SVCGW_CAPTURE_FIXTURES=1).
@@ -41,6 +41,7 @@ describe('OpenVPN status parser (captured output)', () => {
 })
 
 describe('HAProxy stats parser (captured output)', () => {
+  const csv0 = fixture('haproxy-stats-tcp.csv').split('\n').find((l) => l.startsWith('# '))!
   it('reads every row with its status and counters', () => {
     const rows = parseHaproxyStats(fixture('haproxy-stats-tcp.csv'))
     const web = rows.find((r) => r.pxname === 'be-web' && r.svname === 'c1')
@@ -56,6 +57,25 @@ describe('HAProxy stats parser (captured output)', () => {
     assert.deepEqual(health.api, {c1: 'UP'})
     assert.equal(health.stats, undefined, 'the stats frontend is not a service')
     assert.deepEqual(Object.keys(health).sort(), ['api', 'echo', 'late', 'web'], 'frontends (fe-NAME) are not counted as services')
+  })
+
+  it('reads a server not checked yet (INI, as HAProxy documents it) as unchecked, not UP: a server starts UP until its first check', () => {
+    // The captured rows with c2's check status replaced by the value HAProxy gives before a first check.
+    const csv = fixture('haproxy-stats-tcp.csv')
+      .split('\n')
+      .map((line) => {
+        if (!/^be-web,c[12],/.test(line)) return line
+        const header = csv0.slice(2).split(',')
+        const cells = line.split(',')
+        if (cells[1] === 'c2') cells[header.indexOf('check_status')] = 'INI'
+        // The same rows as the check-only tunnels backend's (that capture predates it).
+        return `${cells.join(',')}\n${['tunnels', ...cells.slice(1)].join(',')}`
+      })
+      .join('\n')
+    const rows = parseHaproxyStats(csv)
+    assert.deepEqual(backendHealth(rows).web, {c1: 'UP', c2: UNCHECKED})
+    assert.equal(tunnelHealth(rows).c2.up, null)
+    assert.equal(tunnelHealth(rows).c1.up, true)
   })
 
   it('finds a frontend and a backend of its own per service (HAProxy 3.3+ refuses a shared name)', () => {

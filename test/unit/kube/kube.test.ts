@@ -100,6 +100,15 @@ describe('the dry-run report', () => {
     assert.doesNotMatch(report.text, /managedFields|resourceVersion/)
   })
 
+  it('indents compact JSON values of a ConfigMap for the diff, so a change is the lines it changes', async () => {
+    const j = new DryRunJournal()
+    const registry = (services: string[]) => cm({'registry.json': JSON.stringify({services: services.map((name) => ({name})), clients: [{name: 'b'}]})})
+    j.record({apiVersion: 'v1', kind: 'ConfigMap', name: 'c', namespace: 'gw'}, registry(['web']), registry(['web', 'api']), true)
+    const report = await diffReport([{context: 'ctx-a', entries: j.list()}], false)
+    assert.match(report.text, /^\+\s+"name": "api"$/m)
+    assert.doesNotMatch(report.text, /^[-+].*"clients"/m, 'unchanged parts are context, not a replaced line')
+  })
+
   it('shows Secret data with --show-secrets', async () => {
     const report = await diffReport([{context: 'ctx-a', entries: journal().list()}], true)
     assert.match(report.text, /^\+\s+tls\.key: bmV3$/m)

@@ -11,7 +11,7 @@ import {
   serverTrustOf,
 } from '../../../src/registry/ca-rotation.js'
 import {assertUsableSerial, registerClient, replaceCertificate, revokeSerial} from '../../../src/registry/changes.js'
-import {emptyRegistry, Registry} from '../../../src/registry/types.js'
+import {emptyRegistry, type Registry} from '../../../src/registry/types.js'
 
 const NET = '10.8.0.0/24'
 const cert = (serial: string) => ({serial, notAfter: '2030-01-01T00:00:00.000Z'})

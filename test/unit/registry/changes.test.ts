@@ -10,7 +10,7 @@ import {
   revokeSuperseded,
   supersedeCertificate,
 } from '../../../src/registry/changes.js'
-import {emptyRegistry, Registry} from '../../../src/registry/types.js'
+import {emptyRegistry, type Registry} from '../../../src/registry/types.js'
 import {parseEndpoint, validateAddress, validateClusterDomain, validateSettings} from '../../../src/registry/validate.js'
 import {defaultSettings} from '../../../src/registry/settings.js'
 import {errorOf} from '../../support/error-of.js'

@@ -6,7 +6,7 @@ import {freshServerSecrets} from '../../../src/gateway/secrets.js'
 import {renderServer} from '../../../src/render/server.js'
 import {defaultSettings} from '../../../src/registry/settings.js'
 import {allocateInternalPort, allocateTunnelIP, netmaskOf, parseNetwork, serverTunnelIP} from '../../../src/registry/allocate.js'
-import {emptyRegistry, ExposedService, Registry} from '../../../src/registry/types.js'
+import {emptyRegistry, type ExposedService, type Registry} from '../../../src/registry/types.js'
 import {validateClientName, validateRegistry, validateServiceName} from '../../../src/registry/validate.js'
 import {errorOf} from '../../support/error-of.js'
 

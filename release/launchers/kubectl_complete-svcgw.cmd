@@ -1,0 +1,1 @@
+@"%~dp0kubectl-svcgw.exe" __complete %*
