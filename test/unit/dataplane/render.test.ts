@@ -194,6 +194,34 @@ describe('data-plane renderers', () => {
       assert.match(shared, /option redispatch 1/)
     })
 
+    it('holds a request while every client of a service is down, in one section for all services (a line per service and per client)', () => {
+      for (const name of ['web', 'api']) {
+        const backend = cfg.split(`\nbackend be-${name}`)[1].split('\n\n')[0]
+        assert.match(backend, /^ {2}server reload_hold abns@svcgw-hold backup no-check send-proxy-v2$/m, name)
+      }
+      const holds = cfg.split('\n\n').filter((s) => s.startsWith('listen hold'))
+      assert.equal(holds.length, 1)
+      // Port-less servers: HAProxy connects to the port the PROXY header names, the service's internalPort.
+      assert.deepEqual(holds[0].split('\n').slice(1), [
+        '  bind abns@svcgw-hold accept-proxy',
+        '  option redispatch 1',
+        // Six attempts of 500 ms, and one for client a, which does not serve api and refuses it.
+        '  retries 7',
+        '  timeout connect 500ms',
+        '  server a 10.8.0.10 no-check',
+        '  server b 10.8.0.11 no-check',
+      ])
+      const holdOf = (services: number, clients: number) => {
+        const r = emptyRegistry()
+        for (let i = 0; i < clients; i++) r.clients.push({name: `c${i}`, tunnelIP: `10.8.0.${10 + i}`, serial: `s${i}`, notAfter: ''})
+        for (let i = 0; i < services; i++) r.services.push({name: `s${i}`, port: 80, internalPort: 20_000 + i, clientService: {name: 'web', namespace: 'default', port: 80}})
+        return renderServerHaproxy(r).split('\n\n').find((s) => s.startsWith('listen hold'))!
+      }
+      assert.equal(holdOf(100, 5), holdOf(10, 5), 'the hold does not grow with the services')
+      assert.match(holdOf(10, 5), /retries 6\n/, 'every client serves every service: no attempt is spent on a refusal')
+      assert.equal(holdOf(10, 20).split('\n').filter((l) => l.startsWith('  server ')).length, 20)
+    })
+
     it('takes leastconn and shorter checks', () => {
       const custom = renderServerFiles(registry(), {proto: 'udp', balance: 'leastconn', checks: {interMs: 500, fall: 3}}).haproxy[files.haproxyCfg]
       assert.match(custom, /balance leastconn/)
@@ -359,6 +387,7 @@ describe('a revoked client', () => {
     assert.match(web, /server b 10\.8\.0\.10:20000/)
     assert.doesNotMatch(web, /server c /)
     assert.match(cfg.split('\n\n').find((s) => s.startsWith('backend tunnels'))!, /server c 10\.8\.0\.11:8405/)
+    assert.doesNotMatch(cfg.split('\n\n').find((s) => s.startsWith('listen hold'))!, /server c /, 'nor through the hold')
   })
 })
 
