@@ -189,9 +189,13 @@ export function renderServerHaproxy(registry: Registry, options: ServerProxyOpti
     // once on another: redispatch on every retry, not only the last.
     '  option redispatch 1',
     '  retries 2',
-    // A hop across the tunnel connects in milliseconds: a client that does not answer within
-    // a second is not there (a server starts UP until its first check says otherwise).
-    '  timeout connect 1s',
+    // A hop across the tunnel connects in one round trip: a client that does not answer within
+    // half a second is not there (a server starts UP until its first check says otherwise). When
+    // the server's OpenVPN reloads its keys in place, every tunnel is gone for the clients'
+    // restart pause (a second at least: OpenVPN pauses in whole seconds) and a request meets the
+    // clients one after the other, each marked down only when its connect times out, before the
+    // hold takes it: at 1 s each, two clients and the hold took 2.06 s (the data-plane suite).
+    '  timeout connect 500ms',
     // Checks ask each client whether it reaches the provider Service; with many pairs they come
     // less often (checkInterval), while a client that fails real connections is taken out at once
     // (observe layer4) and a down one is asked again soon (downinter).

@@ -192,6 +192,8 @@ describe('data-plane renderers', () => {
       assert.match(shared, /option srvtcpka\n/)
       assert.match(shared, /balance roundrobin/)
       assert.match(shared, /option redispatch 1/)
+      // Half a second per dead client: during a server reload a request meets every client before the hold.
+      assert.match(shared, /timeout connect 500ms\n/)
     })
 
     it('holds a request while every client of a service is down, in one section for all services (a line per service and per client)', () => {
