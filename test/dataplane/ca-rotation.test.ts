@@ -12,11 +12,14 @@ const reason = missingPrerequisite()
 
 /** Requests every 100 ms from the consumer, each with the 2 s limit of the e2e prober (curl's own time); failures with when they started. */
 class Traffic {
+  /** Loops still running: a failed test never reaches its stop(), and its loop would keep mocha from exiting. */
+  static readonly running = new Set<Traffic>()
   readonly results: Array<{at: number; ok: boolean; ms: number; body?: string}> = []
   private running = true
   private readonly loop: Promise<void>
 
   constructor(rig: Rig) {
+    Traffic.running.add(this)
     this.loop = (async () => {
       while (this.running) {
         const at = Date.now()
@@ -30,6 +33,7 @@ class Traffic {
 
   async stop(): Promise<Traffic['results']> {
     this.running = false
+    Traffic.running.delete(this)
     await this.loop
     return this.results
   }
@@ -75,7 +79,8 @@ for (const proto of ['tcp', 'udp'] as const) {
       await rig?.teardown()
     })
 
-    afterEach(function () {
+    afterEach(async function () {
+      await Promise.all([...Traffic.running].map((t) => t.stop()))
       if (this.currentTest?.state === 'failed' && rig) process.stderr.write(`${rig.log.slice(-60).join('\n')}\n`)
     })
 
