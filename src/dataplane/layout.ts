@@ -12,6 +12,12 @@ export const ROOT = '/etc/svcgw'
 export const rel = {
   /** Secret service-gw-{server,client}-certificates: tls.crt, tls.key, ca.crt */
   tls: 'tls',
+  /**
+   * ConfigMap (server only): ca.crt, the CAs whose clients the server admits
+   * (a bundle of the current and, during a CA rotation, the previous CA).
+   * Kept apart from the server's Secret, which cert-manager may own.
+   */
+  trust: 'trust',
   /** Secret service-gw-tls-crypt: tls-crypt.key */
   tlsCrypt: 'tls-crypt',
   /** ConfigMap: OpenVPN config (server.conf or client.conf) */
@@ -58,6 +64,13 @@ export const files = {
   haproxyLoaded: 'haproxy.loaded',
   /** Run dir: present while haproxy-run.sh runs; OpenVPN keeps the tunnel up until it is gone (drain on stop). */
   haproxyRunning: 'haproxy.running',
+  /**
+   * Run dir (server): the md5 of the key files OpenVPN runs with (cat of its
+   * ca, cert and key files in that order), written by openvpn-run.sh once
+   * OpenVPN is initialised with them; the plugin compares it to confirm that a
+   * new certificate or trust bundle is live.
+   */
+  openvpnKeysLoaded: 'openvpn-keys.loaded',
   /** Run dir, mode 0600 root: the password of OpenVPN's management interface, made by openvpn-run.sh. */
   openvpnManagementPassword: 'openvpn-mgmt.pw',
 } as const

@@ -49,3 +49,26 @@ export const serverSettingFlags = {
     description: `Image of the proxy container: HAProxy 3.0 or later, e.g. haproxy:3.0-alpine (default: ${GATEWAY_IMAGE}, which runs both containers).`,
   }),
 }
+
+/** Who issues the certificates: the plugin (default) or cert-manager. Stored in the settings. */
+export const pkiFlags = {
+  'cert-manager': Flags.boolean({
+    description: 'Let cert-manager issue the CA, server and client certificates (stored: later commands act accordingly).',
+    helpGroup: 'CERTIFICATES',
+  }),
+  issuer: Flags.string({
+    description: 'With --cert-manager: an Issuer or ClusterIssuer of yours (Issuer/NAME, ClusterIssuer/NAME) instead of a CA chain the plugin makes.',
+    dependsOn: ['cert-manager'],
+    helpGroup: 'CERTIFICATES',
+  }),
+  'cert-duration': Flags.string({
+    description: 'With --cert-manager: lifetime of the server and client certificates (default 26280h, 3 years).',
+    dependsOn: ['cert-manager'],
+    helpGroup: 'CERTIFICATES',
+  }),
+  'renew-before': Flags.string({
+    description: "With --cert-manager: how long before expiry cert-manager renews (default: cert-manager's, a third of the lifetime).",
+    dependsOn: ['cert-manager'],
+    helpGroup: 'CERTIFICATES',
+  }),
+}

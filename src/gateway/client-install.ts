@@ -1,7 +1,7 @@
 import {AggregateSvcgwError, conflictError, SvcgwError, usageError} from '../errors.js'
 import {waitForRollout} from '../kube/wait.js'
 import type {KeyPair} from '../pki/certificates.js'
-import {daysLeft, inspectCertificate, isIssuedBy, serialToDecimal} from '../pki/inspect.js'
+import {inspectCertificate, serialToDecimal} from '../pki/inspect.js'
 import {forgetClient, registerClient, replaceCertificate} from '../registry/changes.js'
 import type {ServerSettings} from '../registry/settings.js'
 import type {Registry, RegisteredClient} from '../registry/types.js'
@@ -10,24 +10,21 @@ import {dirs} from '../dataplane/layout.js'
 import {clientKeyMaterial, type ClientSecrets, renderClient} from '../render/client.js'
 import {assertWithinLimits} from '../render/limits.js'
 import {names} from '../render/names.js'
-import type {ServerSecrets} from '../render/server.js'
 import type {Reporter} from '../ui/reporter.js'
 import {type AppliedSet, applyAll, compensate, rollback, withCompensation} from './apply.js'
 import {discoverEndpoint, type Endpoint} from './endpoint.js'
 import {Home} from './home.js'
-import {readClientKeyPair, requireServerSecrets} from './key-material.js'
+import {readClientKeys} from './key-material.js'
+import {caSerialOf, describeIssued, type HomeKeys, type IssuedClient, issueClient, pemsOf, requireHomeKeys, usable} from './authority.js'
+import {clientTrustNow, recordClientKeys} from '../registry/ca-rotation.js'
+import {pkiOf} from '../registry/settings.js'
 import {confirmServerFiles, confirmTunnelUp} from './live.js'
 import {prepareNamespace, undoPrepare} from './namespaces.js'
 import {openProviders, type Provider, type ProviderFlags} from './providers.js'
-import {certificateRecord} from './server-install.js'
 import {revokeUnused} from './certs/revoke.js'
-import {issueClientCert} from './secrets.js'
 import {type LiveOptions, makeLive, serverLive, serverProxy, syncServerConfig} from './sync.js'
 
 type State = {registry: Registry; settings: ServerSettings}
-
-/** A certificate this close to expiry is replaced rather than kept on re-install. */
-const RENEW_WITHIN_DAYS = 30
 
 export interface ClientInstallOptions extends ProviderFlags {
   address?: string
@@ -68,23 +65,23 @@ async function endpointFor(home: Home, settings: ServerSettings, provider: Provi
   return endpoint
 }
 
-interface Certificate {
-  pair: KeyPair
-  serial: string
-  notAfter: string
+interface Certificate extends IssuedClient {
   fresh: boolean
 }
 
-/** Keeps the provider's certificate when it is the registered one, from our CA and not near expiry; otherwise issues one. */
-function certificateFor(held: KeyPair | undefined, secrets: ServerSecrets, registered: RegisteredClient | undefined, name: string, days: number): Certificate {
-  if (held && registered) {
-    const info = inspectCertificate(held.cert)
-    if (info.serial === registered.serial && isIssuedBy(held.cert, secrets.ca.cert) && daysLeft(info.notAfter) > RENEW_WITHIN_DAYS) {
-      return {pair: held, serial: info.serial, notAfter: info.notAfter.toISOString(), fresh: false}
-    }
+/**
+ * Keeps the provider's certificate when it is the registered one and still
+ * usable (from the current CA, not revoked, not near expiry); otherwise the
+ * authority issues one (cert-manager mode: the one cert-manager holds now,
+ * if usable).
+ */
+async function certificateFor(home: Home, state: State, keys: HomeKeys, held: KeyPair | undefined, registered: RegisteredClient | undefined, name: string, options: ClientInstallOptions, deadline: number, reporter: Reporter): Promise<Certificate> {
+  if (held && registered && pkiOf(state.settings).mode === 'self') {
+    const kept = caSerialOf(keys, held.cert) ? describeIssued(held, keys) : undefined
+    if (kept && kept.serial === registered.serial && usable(kept, state.registry)) return {...kept, fresh: false}
   }
-  const issued = issueClientCert(secrets.ca, name, days)
-  return {pair: {cert: issued.cert, key: issued.key}, ...certificateRecord(issued.cert), fresh: true}
+  const issued = await issueClient(home, state, keys, name, {days: options.certDays, renew: false, deadline, reporter})
+  return {...issued, fresh: !(held && inspectCertificate(held.cert).serial === issued.serial && registered?.serial === issued.serial)}
 }
 
 /** The client's objects, less its namespace (prepared apart, so it is never relabelled unasked). */
@@ -104,17 +101,20 @@ const clientObjects = (secrets: ClientSecrets, provider: Provider, stored: State
  * the previous certificate in place and recorded; undoing is reported,
  * never hidden.
  */
-async function installOne(home: Home, secrets: ServerSecrets, provider: Provider, options: ClientInstallOptions, reporter: Reporter): Promise<InstalledClient> {
+async function installOne(home: Home, keys: HomeKeys, provider: Provider, options: ClientInstallOptions, reporter: Reporter): Promise<InstalledClient> {
   const deadline = Date.now() + options.timeoutMs
   const live: LiveOptions = {wait: options.wait, deadline}
-  const {settings, registry} = await home.store.load()
+  const state = await home.store.load()
+  const {settings, registry} = state
   const previous = registry.clients.find((c) => c.name === provider.clientName)
   if (previous?.context && previous.context !== provider.cluster.context) {
     throw conflictError(`client name "${provider.clientName}" is already registered for context "${previous.context}"`, 'pass --name with another name')
   }
   const endpoint = await endpointFor(home, settings, provider, options.address)
-  const held = await readClientKeyPair(provider.cluster, provider.namespace)
-  const certificate = certificateFor(held, secrets, previous, provider.clientName, options.certDays)
+  const heldKeys = await readClientKeys(provider.cluster, provider.namespace)
+  const held = heldKeys?.pair
+  const certificate = await certificateFor(home, state, keys, held, previous, provider.clientName, options, deadline, reporter)
+  const trust = clientTrustNow(registry)
   const prepared = await prepareNamespace(provider.cluster, provider.namespace, {relabel: options.relabelNamespace, flag: '--client-namespace'})
   const applied: AppliedSet = {cluster: provider.cluster, created: []}
   try {
@@ -126,6 +126,8 @@ async function installOne(home: Home, secrets: ServerSecrets, provider: Provider
         endpoint: formatEndpoint(endpoint.address, endpoint.port),
         certificate,
       })
+      // A new client holds and trusts what it is given; a re-installed one, once it runs it (below).
+      if (!previous) recordClientKeys(reg, provider.clientName, {ca: certificate.ca, trust})
       assertWithinLimits(reg, current, home.namespace)
     })
     await syncServerConfig(home, stored, reporter)
@@ -134,22 +136,28 @@ async function installOne(home: Home, secrets: ServerSecrets, provider: Provider
       // A client that dials before the server pod sees its client-config-dir entry is refused (AUTH_FAILED).
       await confirmServerFiles(serverProxy(home), {present: [`${dirs.ccd}/${provider.clientName}`]}, deadline)
     }
-    const caCert = secrets.ca.cert
-    await applyAll(provider.cluster, clientObjects({caCert, client: certificate.pair, tlsCrypt: secrets.tlsCrypt}, provider, stored, endpoint), reporter, applied)
+    const caCert = pemsOf(keys, trust).join('')
+    await applyAll(provider.cluster, clientObjects({caCert, client: certificate.pair, tlsCrypt: keys.tlsCrypt}, provider, stored, endpoint), reporter, applied)
     if (options.wait && !provider.cluster.dryRun) {
       await waitForRollout(provider.cluster, provider.namespace, names.clientDeployment, Math.max(0, deadline - Date.now()), (line) => reporter.step(line))
       await confirmTunnelUp(serverProxy(home), provider.clientName, deadline, reporter)
     }
   } catch (error) {
-    throw withCompensation(error, await undoInstall(home, provider, {applied, prepared, previous, held, secrets, reporter, ...(certificate.fresh ? {fresh: certificate.serial} : {})}))
+    throw withCompensation(error, await undoInstall(home, provider, {applied, prepared, previous, held: heldKeys, tlsCrypt: keys.tlsCrypt, reporter, ...(certificate.fresh ? {fresh: certificate.serial} : {})}))
   }
   let revokedSerial: string | undefined
-  if (certificate.fresh && previous) {
-    const {stored, result} = await home.store.update((reg) => replaceCertificate(reg, provider.clientName, certificate))
+  if (previous) {
+    const {stored, result} = await home.store.update((reg) => {
+      const replaced = certificate.fresh ? replaceCertificate(reg, provider.clientName, certificate) : {}
+      recordClientKeys(reg, provider.clientName, {ca: certificate.ca, trust})
+      return replaced
+    })
     revokedSerial = result.revoked
-    await syncServerConfig(home, stored, reporter)
-    await makeLive([serverLive(home)], live, reporter)
-    if (revokedSerial && options.wait) await confirmServerFiles(serverProxy(home), {present: [`${dirs.crl}/${serialToDecimal(revokedSerial)}`]}, deadline)
+    if (revokedSerial) {
+      await syncServerConfig(home, stored, reporter)
+      await makeLive([serverLive(home)], live, reporter)
+      if (options.wait) await confirmServerFiles(serverProxy(home), {present: [`${dirs.crl}/${serialToDecimal(revokedSerial)}`]}, deadline)
+    }
   }
   const record = (await home.store.load()).registry.clients.find((c) => c.name === provider.clientName)
   return {
@@ -169,10 +177,10 @@ interface Undo {
   applied: AppliedSet
   prepared: Awaited<ReturnType<typeof prepareNamespace>>
   previous?: RegisteredClient
-  held?: KeyPair
+  held?: {pair: KeyPair; ca?: string}
   /** A certificate this run issued for a registered client: never recorded, so revoked on failure. */
   fresh?: string
-  secrets: ServerSecrets
+  tlsCrypt: string
   reporter: Reporter
 }
 
@@ -187,7 +195,7 @@ async function undoInstall(home: Home, provider: Provider, undo: Undo): Promise<
     const pair = undo.held
     leftovers.push(
       ...(await compensate(`the previous certificate of ${provider.clientName} in ${provider.cluster.context}`, () =>
-        applyAll(provider.cluster, clientKeyMaterial({caCert: undo.secrets.ca.cert, client: pair, tlsCrypt: undo.secrets.tlsCrypt}, provider.namespace), undo.reporter),
+        applyAll(provider.cluster, clientKeyMaterial({caCert: pair.ca ?? '', client: pair.pair, tlsCrypt: undo.tlsCrypt}, provider.namespace), undo.reporter),
       )),
     )
   }
@@ -210,14 +218,14 @@ async function undoInstall(home: Home, provider: Provider, undo: Undo): Promise<
 /** Installs a client in each provider; failures are collected and reported together. */
 export async function installClients(home: Home, contexts: string[], options: ClientInstallOptions, reporter: Reporter): Promise<ClientInstallResult> {
   if (contexts.length === 0) throw usageError('no provider context given', 'pass --to CONTEXT')
-  await home.store.load()
-  const secrets = await requireServerSecrets(home.cluster, home.namespace)
+  const state = await home.store.load()
+  const keys = await requireHomeKeys(home, state)
   const providers = openProviders(home, contexts, options)
   const clients: InstalledClient[] = []
   const errors: SvcgwError[] = []
   for (const provider of providers) {
     try {
-      clients.push(await installOne(home, secrets, provider, options, reporter))
+      clients.push(await installOne(home, keys, provider, options, reporter))
     } catch (error) {
       if (!(error instanceof SvcgwError)) throw error
       errors.push(error)

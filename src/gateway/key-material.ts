@@ -47,3 +47,12 @@ export async function requireServerSecrets(cluster: Cluster, namespace: string):
 export async function readClientKeyPair(cluster: Cluster, namespace: string): Promise<KeyPair | undefined> {
   return pair(await readSecret(cluster, namespace, names.clientCertificates))
 }
+
+/** What a provider's client Secret holds: its key pair and the CAs of its ca.crt. */
+export async function readClientKeys(cluster: Cluster, namespace: string): Promise<{pair: KeyPair; ca?: string} | undefined> {
+  const secret = await readSecret(cluster, namespace, names.clientCertificates)
+  const held = pair(secret)
+  if (!held) return undefined
+  const ca = decode(secret, secretKeys.ca)
+  return {pair: held, ...(ca ? {ca} : {})}
+}

@@ -3,9 +3,10 @@ import yaml from 'js-yaml'
 
 import {usageError} from '../errors.js'
 import type {KubeObject} from '../kube/object.js'
+import type {KeyPair} from '../pki/certificates.js'
 import {inspectCertificate} from '../pki/inspect.js'
 import {registerClient} from '../registry/changes.js'
-import type {ServerSettings} from '../registry/settings.js'
+import {pkiOf, type ServerSettings} from '../registry/settings.js'
 import {emptyRegistry, type Registry} from '../registry/types.js'
 import {formatEndpoint, validateClientName, validateNamespaceName} from '../registry/validate.js'
 import {renderClient} from '../render/client.js'
@@ -35,7 +36,7 @@ export function offlineServerPlan(settings: ServerSettings, namespace: string, l
 
 /** The server side an offline client plan signs with: its CA, tls-crypt key, settings and registry. */
 export interface ServerSide {
-  secrets: Pick<ServerSecrets, 'ca' | 'tlsCrypt'>
+  secrets: Pick<ServerSecrets, 'tlsCrypt'> & {ca: KeyPair}
   settings: ServerSettings
   registry: Registry
   namespace: string
@@ -109,5 +110,11 @@ export type {Lifetimes}
 /** The server side as the home cluster holds it (needs read access to its Secrets). */
 export async function serverSideFromCluster(home: Home): Promise<ServerSide> {
   const [{registry, settings}, secrets] = await Promise.all([home.store.load(), requireServerSecrets(home.cluster, home.namespace)])
-  return {secrets, settings, registry, namespace: home.namespace}
+  if (pkiOf(settings).mode !== 'self' || !secrets.ca.key) {
+    throw usageError(
+      'an offline client is signed with the CA key, which this gateway does not hold (cert-manager issues its certificates, or its CA key was never adopted)',
+      'install the client with "client install --to CONTEXT", or export it with "certs export --client NAME"',
+    )
+  }
+  return {secrets: {...secrets, ca: {cert: secrets.ca.cert, key: secrets.ca.key}}, settings, registry, namespace: home.namespace}
 }

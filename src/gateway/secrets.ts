@@ -9,7 +9,7 @@ export interface Lifetimes {
 }
 
 /** A new CA, server certificate and tls-crypt key, as `server install` creates on first run. */
-export function freshServerSecrets(lifetimes: Lifetimes, serverNames: {dnsNames?: string[]; ipAddresses?: string[]} = {}): ServerSecrets {
+export function freshServerSecrets(lifetimes: Lifetimes, serverNames: {dnsNames?: string[]; ipAddresses?: string[]} = {}): ServerSecrets & {ca: KeyPair} {
   const ca = createCA({validityDays: lifetimes.caDays})
   return {ca, server: issueServerCert(ca, lifetimes.certDays, serverNames), tlsCrypt: generateTlsCryptKey()}
 }

@@ -1,7 +1,7 @@
 import {DEFAULT_IMAGES} from '../dataplane/images.js'
 import {usageError} from '../errors.js'
 import {defaultSettings, type Proto, type ServerSettings, type ServiceType} from '../registry/settings.js'
-import {validateSettings} from '../registry/validate.js'
+import {parseIssuerRef, validateSettings} from '../registry/validate.js'
 
 /** Server flags as given: undefined where the user named nothing. */
 export interface ServerSettingFlags {
@@ -14,6 +14,10 @@ export interface ServerSettingFlags {
   'cluster-domain'?: string
   'openvpn-image'?: string
   'haproxy-image'?: string
+  'cert-manager'?: boolean
+  issuer?: string
+  'cert-duration'?: string
+  'renew-before'?: string
 }
 
 /** The settings the flags name, and only those. */
@@ -30,6 +34,16 @@ export function settingOverrides(flags: ServerSettingFlags): Partial<ServerSetti
     ...(flags.address === undefined ? {} : {address: flags.address}),
     ...(flags['tunnel-network'] === undefined ? {} : {tunnelNetwork: flags['tunnel-network']}),
     ...(flags['cluster-domain'] === undefined ? {} : {clusterDomain: flags['cluster-domain']}),
+    ...(flags['cert-manager']
+      ? {
+          pki: {
+            mode: 'cert-manager' as const,
+            ...(flags.issuer ? {issuer: parseIssuerRef(flags.issuer)} : {}),
+            ...(flags['cert-duration'] ? {duration: flags['cert-duration']} : {}),
+            ...(flags['renew-before'] ? {renewBefore: flags['renew-before']} : {}),
+          },
+        }
+      : {}),
   }
   // Checked now, before any cluster is contacted: every value here reaches a config file. (Whether
   // --node-port fits the Service type depends on what is stored: checked at install.)

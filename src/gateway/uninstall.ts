@@ -7,6 +7,8 @@ import {releaseNamespace} from './namespaces.js'
 import {providerOf} from './providers.js'
 import {type LiveOptions, makeLive, serverLive, syncServerConfig} from './sync.js'
 import {notFoundError} from '../errors.js'
+import {pkiOf} from '../registry/settings.js'
+import {CERT_MANAGER_API, cmNames} from '../render/cert-manager.js'
 
 export interface UninstallResult {
   context: string
@@ -71,6 +73,11 @@ export async function uninstallClients(home: Home, contexts: string[], options: 
     if (released.keptFor) reporter.warn(`kept namespace ${provider.namespace} in ${context}: it holds objects that are not ours (${released.keptFor.join(', ')})`)
     results.push({name: client.name, context, removed, namespaceRemoved: released.removed, namespaceRestored: released.restored})
     const {stored, previous} = await home.store.update((reg) => forgetClient(reg, client.name))
+    if (pkiOf(stored.settings).mode === 'cert-manager') {
+      // Its certificate, issued into the server's namespace: revoked above, now gone.
+      await home.cluster.remove({apiVersion: CERT_MANAGER_API, kind: 'Certificate', name: cmNames.client(client.name), namespace: home.namespace})
+      await home.cluster.remove({apiVersion: 'v1', kind: 'Secret', name: cmNames.clientSecret(client.name), namespace: home.namespace})
+    }
     await syncServerConfig(home, stored, reporter, previous)
     await makeLive([serverLive(home)], options, reporter)
   }

@@ -1,4 +1,4 @@
-import {BACKEND_PREFIX, TUNNELS_BACKEND, UNUSED_SERVER} from '../dataplane/haproxy.js'
+import {BACKEND_PREFIX, HOLD_SERVER, TUNNELS_BACKEND, UNUSED_SERVER} from '../dataplane/haproxy.js'
 
 export interface HaproxyStatRow {
   pxname: string
@@ -56,7 +56,7 @@ const unchecked = (row: HaproxyStatRow) => row.checkStatus === 'INI'
 export function backendHealth(rows: HaproxyStatRow[], sectionPrefix = BACKEND_PREFIX): Record<string, Record<string, string>> {
   const result: Record<string, Record<string, string>> = {}
   for (const row of rows) {
-    if (!row.pxname.startsWith(sectionPrefix) || row.svname === 'FRONTEND' || row.svname === 'BACKEND') continue
+    if (!row.pxname.startsWith(sectionPrefix) || row.svname === 'FRONTEND' || row.svname === 'BACKEND' || row.svname === HOLD_SERVER) continue
     const service = row.pxname.slice(sectionPrefix.length)
     result[service] ??= {}
     result[service][row.svname] = unchecked(row) ? UNCHECKED : row.status.split(' ')[0]

@@ -1,4 +1,4 @@
-import {CoreV1Api, KubeConfig, type KubernetesObject, KubernetesObjectApi, PatchStrategy} from '@kubernetes/client-node'
+import {CoreV1Api, CustomObjectsApi, KubeConfig, type KubernetesObject, KubernetesObjectApi, PatchStrategy} from '@kubernetes/client-node'
 
 import {SvcgwError} from '../errors.js'
 import {DryRunJournal} from './dry-run.js'
@@ -68,6 +68,43 @@ export class Cluster {
 
   private get dryRunParam(): string | undefined {
     return this.journal ? 'All' : undefined
+  }
+
+  /**
+   * Whether the apiserver serves this kind (e.g. cert-manager's CRDs are
+   * installed). Discovery only: needs no permission on the objects.
+   */
+  async serves(apiVersion: string, kind: string): Promise<boolean> {
+    try {
+      await this.objects.list(apiVersion, kind, undefined, undefined, undefined, undefined, undefined, undefined, 1)
+      return true
+    } catch (error) {
+      const message = (error as Error).message ?? ''
+      if (isNotFound(error) || /Unrecognized API version and kind/.test(message)) return false
+      // Served, but this user may not list them cluster-wide.
+      if ((error as {code?: number}).code === 403) return true
+      throw mapKubeError(error, this.context, `looking up ${kind.toLowerCase()}s`)
+    }
+  }
+
+  /**
+   * Replaces a custom object's status subresource (e.g. the Issuing
+   * condition that makes cert-manager issue again, as `cmctl renew` sets
+   * it), with the resourceVersion the object carries: a concurrent change is
+   * a conflict error and the caller re-reads. `plural` is the resource name.
+   */
+  async replaceStatus<T extends KubeObject = KubeObject>(object: KubeObject, plural: string): Promise<T> {
+    const ref = refOf(object)
+    const [group, version] = object.apiVersion.split('/')
+    const before = this.journal && !this.journal.has(ref) ? await this.readLive(ref) : undefined
+    const api = this.kc.makeApiClient(CustomObjectsApi)
+    const result = plain<T>(
+      await this.call(`updating the status of ${describeRef(ref)}`, () =>
+        api.replaceNamespacedCustomObjectStatus({group, version, namespace: ref.namespace ?? '', plural, name: ref.name, body: object, dryRun: this.dryRunParam, fieldManager: FIELD_MANAGER}),
+      ),
+    )
+    this.journal?.record(ref, before, result, true)
+    return result
   }
 
   /** In a dry run, whether the apiserver can validate writes in this namespace (it exists). */

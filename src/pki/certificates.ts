@@ -86,9 +86,16 @@ function sign(cert: forge.pki.Certificate, issuerCert: forge.pki.Certificate, is
   return forge.pki.certificateToPem(cert)
 }
 
+/**
+ * A CA's default name: svcgw-ca and 8 random hex digits, so that two CAs
+ * trusted side by side during a CA rotation never share a subject (OpenSSL
+ * finds a chain's issuer by subject first).
+ */
+export const newCaCommonName = (): string => `svcgw-ca-${randomBytes(4).toString('hex')}`
+
 export function createCA(options: CAOptions = {}): KeyPair {
   const keys = newKeyPair()
-  const cert = build(options.commonName ?? 'svcgw-ca', keys.publicKey, window(options, DEFAULT_CA_VALIDITY_DAYS), [
+  const cert = build(options.commonName ?? newCaCommonName(), keys.publicKey, window(options, DEFAULT_CA_VALIDITY_DAYS), [
     {name: 'basicConstraints', cA: true, critical: true, pathLenConstraint: 0},
     {name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true},
     {name: 'subjectKeyIdentifier'},

@@ -1,4 +1,4 @@
-import {X509Certificate} from 'node:crypto'
+import {createPrivateKey, createPublicKey, X509Certificate} from 'node:crypto'
 
 export interface CertificateInfo {
   commonName: string
@@ -53,4 +53,43 @@ export function serialToDecimal(hexSerial: string): string {
 
 export function daysLeft(notAfter: Date, now: Date = new Date()): number {
   return Math.floor((notAfter.getTime() - now.getTime()) / (24 * 60 * 60 * 1000))
+}
+
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g
+
+/** The certificates of a PEM bundle (a ca.crt with several CAs), each ending in a newline. */
+export function splitPemBundle(text: string): string[] {
+  return (text.match(PEM_CERTIFICATE) ?? []).map((pem) => `${pem}\n`)
+}
+
+/** A bundle of certificates, each once (by serial), in the order given. */
+export function pemBundle(pems: string[]): string {
+  const seen = new Set<string>()
+  const out: string[] = []
+  for (const pem of pems.flatMap(splitPemBundle)) {
+    const serial = inspectCertificate(pem).serial
+    if (seen.has(serial)) continue
+    seen.add(serial)
+    out.push(pem)
+  }
+  return out.join('')
+}
+
+/** Which of the CA certificates (a bundle or a list) signed `pem`, whether or not it is still valid. */
+export function issuerAmong(pem: string, caPems: string[]): string | undefined {
+  const cert = new X509Certificate(pem)
+  return caPems.flatMap(splitPemBundle).find((ca) => {
+    const x = new X509Certificate(ca)
+    return cert.checkIssued(x) && cert.verify(x.publicKey)
+  })
+}
+
+/** Whether a PEM private key belongs to a certificate (its public key). */
+export function keyMatches(certPem: string, keyPem: string): boolean {
+  try {
+    const pub = createPublicKey(createPrivateKey(keyPem)).export({type: 'spki', format: 'der'})
+    return pub.equals(new X509Certificate(certPem).publicKey.export({type: 'spki', format: 'der'}))
+  } catch {
+    return false
+  }
 }

@@ -80,6 +80,7 @@ export interface ClientRegistration {
  */
 export function registerClient(registry: Registry, tunnelNetwork: string, input: ClientRegistration): RegisteredClient {
   const existing = registry.clients.find((c) => c.name === input.name)
+  if (!existing) assertUsableSerial(registry, input.certificate.serial, `the certificate of ${input.name}`)
   const record: RegisteredClient = {
     ...existing,
     name: input.name,
@@ -98,6 +99,9 @@ export function registerClient(registry: Registry, tunnelNetwork: string, input:
 /** Adds a serial to the revocation list, once. Returns whether it was new. */
 export function revokeSerial(registry: Registry, serial: string, commonName: string, now = new Date()): boolean {
   if (registry.revoked.some((r) => r.serial === serial)) return false
+  if ([registry.certificates?.ca?.serial, registry.certificates?.previousCa?.serial].includes(serial)) {
+    throw conflictError(`serial ${serial} of ${commonName} is a CA's: revoking it would refuse every certificate that CA issued`, 'check the serial (see "kubectl svcgw certs status")')
+  }
   registry.revoked.push({serial, commonName, revokedAt: now.toISOString()})
   return true
 }
@@ -116,6 +120,7 @@ export function findClient(registry: Registry, name: string): RegisteredClient {
 export function replaceCertificate(registry: Registry, clientName: string, next: CertificateRecord, now = new Date()): {revoked?: string} {
   const client = findClient(registry, clientName)
   if (client.serial === next.serial) return {}
+  assertUsableSerial(registry, next.serial, `the new certificate of ${clientName}`)
   const old = client.serial
   revokeSerial(registry, old, client.name, now)
   client.serial = next.serial
@@ -130,6 +135,7 @@ export function replaceCertificate(registry: Registry, clientName: string, next:
  */
 export function supersedeCertificate(registry: Registry, clientName: string, next: CertificateRecord): CertificateRecord {
   const client = findClient(registry, clientName)
+  assertUsableSerial(registry, next.serial, `the new certificate of ${clientName}`)
   const previous = {serial: client.serial, notAfter: client.notAfter}
   client.superseded = [...(client.superseded ?? []).filter((s) => s.serial !== previous.serial), previous]
   client.serial = next.serial
@@ -154,4 +160,16 @@ export function forgetClient(registry: Registry, name: string, now = new Date())
   for (const serial of [gone.serial, ...(gone.superseded ?? []).map((s) => s.serial)]) revokeSerial(registry, serial, gone.name, now)
   for (const s of registry.services) if (s.clients) s.clients = s.clients.filter((c) => c !== name)
   return gone
+}
+
+/**
+ * A serial about to be recorded or revoked must be neither a CA's (OpenVPN
+ * revokes by serial at every depth: a client serial equal to a CA's would
+ * take the CA down with it) nor one revoked already. Random 128-bit serials
+ * (ours, and cert-manager's) make this a guard, never a rule that bites.
+ */
+export function assertUsableSerial(registry: Registry, serial: string, what: string): void {
+  const cas = [registry.certificates?.ca?.serial, registry.certificates?.previousCa?.serial]
+  if (cas.includes(serial)) throw conflictError(`${what} has the serial of a CA (${serial})`, 'issue it again: serials are random, another one will differ')
+  if (registry.revoked.some((r) => r.serial === serial)) throw conflictError(`${what} has serial ${serial}, which is revoked`, 'issue it again')
 }

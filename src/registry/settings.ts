@@ -10,6 +10,38 @@ export interface GatewayImages {
   haproxy: string
 }
 
+export type PkiMode = 'self' | 'cert-manager'
+
+/** A cert-manager Issuer or ClusterIssuer, as a Certificate's issuerRef names it. */
+export interface IssuerRef {
+  kind: 'Issuer' | 'ClusterIssuer'
+  name: string
+}
+
+/**
+ * Who issues the gateway's certificates. `self` (the default): the plugin,
+ * with its own CA (service-gw-ca). `cert-manager`: cert-manager, from our CA
+ * chain in the gateway namespace (self-signed Issuer, CA Certificate, CA
+ * Issuer) or from the user's `issuer`; the plugin distributes what it issues.
+ */
+export interface PkiSettings {
+  mode: PkiMode
+  /** cert-manager: the user's Issuer/ClusterIssuer instead of our chain. */
+  issuer?: IssuerRef
+  /** cert-manager: Certificate.spec.duration of the server's and clients' certificates (e.g. 26280h). */
+  duration?: string
+  /** cert-manager: Certificate.spec.renewBefore (default: cert-manager's, a third of the duration). */
+  renewBefore?: string
+  /**
+   * self mode without the CA's private key (a chart installed with manual
+   * Secrets, adopted without --ca-key-file): nothing can be issued until a CA
+   * rotation makes a CA of ours.
+   */
+  noCaKey?: boolean
+}
+
+export const pkiOf = (settings: Pick<ServerSettings, 'pki'>): PkiSettings => settings.pki ?? {mode: 'self'}
+
 /**
  * Server-side choices made at `server install`, kept beside the registry so
  * every later command renders the same objects without repeating flags.
@@ -24,6 +56,8 @@ export interface ServerSettings {
   tunnelNetwork: string
   images: GatewayImages
   clusterDomain: string
+  /** Absent: self. */
+  pki?: PkiSettings
 }
 
 export const defaultSettings = (images: GatewayImages): ServerSettings => ({

@@ -41,6 +41,10 @@ export interface RegisteredClient {
    * valid until the operator has applied the new file (`certs revoke --superseded`).
    */
   superseded?: CertificateRecord[]
+  /** Serial of the CA that issued the certificate it holds (set from the first CA rotation on). */
+  ca?: string
+  /** Serials of the CAs its ca.crt holds (current first; both during a CA rotation). */
+  trust?: string[]
 }
 
 export interface CertificateRecord {
@@ -48,6 +52,16 @@ export interface CertificateRecord {
   serial: string
   /** ISO 8601. */
   notAfter: string
+}
+
+/** A CA certificate's public facts. */
+export interface CaRecord extends CertificateRecord {
+  /**
+   * cert-manager mode with our own chain: the name of the CA Certificate and
+   * of the CA Issuer that signs with it (its Secret is service-gw-ca for
+   * svcgw-ca, service-gw-ca-ID for svcgw-ca-ID).
+   */
+  issuer?: string
 }
 
 export interface RevokedCertificate {
@@ -66,7 +80,19 @@ export interface Registry {
    * The CA and server certificates' public facts, so that status can say
    * when they expire without reading a Secret.
    */
-  certificates?: {ca?: CertificateRecord; server?: CertificateRecord}
+  certificates?: {
+    /** The CA that issues now. */
+    ca?: CaRecord
+    /**
+     * During a CA rotation: the CA it replaces, still trusted by the server
+     * and the clients until every one of them holds a certificate from the
+     * new CA; then its serial is revoked (OpenVPN checks the revocation
+     * directory at every depth of a chain) and it is forgotten.
+     */
+    previousCa?: CaRecord
+    /** The server certificate; `ca` is the serial of the CA that issued it. */
+    server?: CertificateRecord & {ca?: string}
+  }
 }
 
 export const emptyRegistry = (): Registry => ({services: [], clients: [], revoked: []})

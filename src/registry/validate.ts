@@ -2,7 +2,7 @@ import {isIP} from 'node:net'
 
 import {usageError} from '../errors.js'
 import {parseNetwork} from './allocate.js'
-import type {ServerSettings} from './settings.js'
+import type {IssuerRef, PkiSettings, ServerSettings} from './settings.js'
 import type {ExposedService, Registry} from './types.js'
 
 const DNS_1035 = /^[a-z]([-a-z0-9]*[a-z0-9])?$/
@@ -135,6 +135,30 @@ export function validateSettings(settings: ServerSettings): void {
   validateClusterDomain(settings.clusterDomain)
   validateImage(settings.images.openvpn, '--openvpn-image')
   validateImage(settings.images.haproxy, '--haproxy-image')
+  if (settings.pki) validatePki(settings.pki)
+}
+
+/** A Go duration as cert-manager takes it: 2160h, 1h30m, 90s. */
+const GO_DURATION = /^(\d+(\.\d+)?(h|m|s|ms))+$/
+
+export function validateDuration(value: string, what: string): void {
+  if (!GO_DURATION.test(value)) throw usageError(`invalid ${what} ${JSON.stringify(value)}`, 'give a duration such as 26280h (3 years), 720h or 1h30m')
+}
+
+/** "Issuer/name" or "ClusterIssuer/name", as --issuer takes it. */
+export function parseIssuerRef(value: string): IssuerRef {
+  const [kind, name, ...rest] = value.split('/')
+  if ((kind !== 'Issuer' && kind !== 'ClusterIssuer') || !name || rest.length > 0 || !isDnsSubdomain(name) || name !== name.toLowerCase()) {
+    throw usageError(`invalid --issuer ${JSON.stringify(value)}`, 'give it as Issuer/NAME or ClusterIssuer/NAME')
+  }
+  return {kind, name}
+}
+
+export function validatePki(pki: PkiSettings): void {
+  if (pki.mode !== 'self' && pki.mode !== 'cert-manager') throw usageError(`invalid certificate mode ${JSON.stringify(pki.mode)}`, 'use self or cert-manager')
+  if (pki.issuer) parseIssuerRef(`${pki.issuer.kind}/${pki.issuer.name}`)
+  if (pki.duration !== undefined) validateDuration(pki.duration, '--cert-duration')
+  if (pki.renewBefore !== undefined) validateDuration(pki.renewBefore, '--renew-before')
 }
 
 /** How an endpoint is stored: "host:port", an IPv6 address in brackets. */

@@ -11,6 +11,8 @@ export const names = {
   serverOpenvpn: 'svcgw-server-openvpn',
   serverCcd: 'svcgw-server-ccd',
   serverCrl: 'svcgw-server-crl',
+  /** The CAs the server admits clients of (ca.crt, a bundle during a CA rotation). */
+  serverTrust: 'svcgw-server-trust',
   serverHaproxy: 'svcgw-server-haproxy',
   clientDeployment: 'svcgw-client',
   clientOpenvpn: 'svcgw-client-openvpn',

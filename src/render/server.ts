@@ -8,8 +8,13 @@ import {baseManifest, checksum, configMap, type KubeObject, labelsFor, namespace
 import {names, secretKeys} from './names.js'
 import {registryConfigMap} from './registry-configmap.js'
 
+/**
+ * The server side's key material in self mode: the CA (its key only where
+ * the CA is ours; a chart adopted with manual Secrets has none), the
+ * server's key pair and the tls-crypt key.
+ */
 export interface ServerSecrets {
-  ca: KeyPair
+  ca: {cert: string; key?: string}
   server: KeyPair
   tlsCrypt: string
 }
@@ -29,25 +34,52 @@ export const EXPOSED_LABEL = 'svcgw.dev/exposed'
 /** A digest of a consumer Service as rendered: a re-run lists them once and applies only those that differ. */
 export const RENDERED_ANNOTATION = 'svcgw.dev/rendered'
 
-const serverTls = (secrets: Pick<ServerSecrets, 'ca' | 'server'>) => ({
-  [secretKeys.cert]: secrets.server.cert,
-  [secretKeys.key]: secrets.server.key,
-  [secretKeys.ca]: secrets.ca.cert,
-})
+/**
+ * A digest of the key material whose change needs a new server pod: the
+ * tls-crypt key only. The certificate, its key and the trusted CAs are
+ * loaded in place by openvpn-run.sh when their files change (cert-manager
+ * renews on its own; a CA rotation must not cut every tunnel), so the
+ * Deployment does not depend on them; commands that never read a Secret
+ * (expose, unexpose) never touch it either.
+ */
+export const serverKeyDigest = (tlsCrypt: string): string => checksum({[secretKeys.tlsCrypt]: tlsCrypt})
+
+/** The server's own Secret in the chart's layout: its key pair, and in ca.crt the CAs it trusts. */
+export function serverCertificateSecret(server: KeyPair, trust: string[], namespace: string): KubeObject {
+  return secret(names.serverCertificates, namespace, 'server', {[secretKeys.cert]: server.cert, [secretKeys.key]: server.key, [secretKeys.ca]: trust.join('')}, 'kubernetes.io/tls')
+}
+
+/** The CA key pair's Secret: server cluster only. */
+export function caSecret(ca: KeyPair, namespace: string, name: string = names.ca): KubeObject {
+  return secret(name, namespace, 'server', {[secretKeys.cert]: ca.cert, [secretKeys.key]: ca.key}, 'kubernetes.io/tls')
+}
+
+export function tlsCryptSecret(tlsCrypt: string, namespace: string): KubeObject {
+  return secret(names.tlsCrypt, namespace, 'server', {[secretKeys.tlsCrypt]: tlsCrypt})
+}
 
 /**
- * A digest of the key material the server pod mounts. It goes into the
- * pod template, so new certificates roll the pod, while commands that never
- * read a Secret (expose, unexpose) never touch the Deployment.
+ * The CAs whose clients the server admits, as the server pod mounts them
+ * (trust/ca.crt): the current CA, and the previous one during a rotation.
+ * Apart from the server's Secret, which cert-manager may own. Public
+ * certificates only.
  */
-export const serverKeyDigest = (secrets: ServerSecrets): string => checksum(serverTls(secrets), {[secretKeys.tlsCrypt]: secrets.tlsCrypt})
+export function serverTrust(trust: string[], namespace: string): KubeObject {
+  return configMap(names.serverTrust, namespace, 'server', {[secretKeys.ca]: trust.join('')})
+}
 
-/** The Secrets of the server side; the CA's key pair lives only here, in the server cluster. */
-export function serverKeyMaterial(secrets: ServerSecrets, namespace: string): KubeObject[] {
+/**
+ * The key material of the server side in self mode: the CA's key pair
+ * (where it is ours; it lives only here, in the server cluster), the
+ * server's Secret, the tls-crypt key and the trust bundle.
+ */
+export function serverKeyMaterial(secrets: ServerSecrets, namespace: string, trust: string[] = [secrets.ca.cert]): KubeObject[] {
+  const {key} = secrets.ca
   return [
-    secret(names.ca, namespace, 'server', {[secretKeys.cert]: secrets.ca.cert, [secretKeys.key]: secrets.ca.key}, 'kubernetes.io/tls'),
-    secret(names.serverCertificates, namespace, 'server', serverTls(secrets), 'kubernetes.io/tls'),
-    secret(names.tlsCrypt, namespace, 'server', {[secretKeys.tlsCrypt]: secrets.tlsCrypt}),
+    ...(key ? [caSecret({cert: secrets.ca.cert, key}, namespace)] : []),
+    serverCertificateSecret(secrets.server, trust, namespace),
+    tlsCryptSecret(secrets.tlsCrypt, namespace),
+    serverTrust(trust, namespace),
   ]
 }
 
@@ -155,7 +187,7 @@ export const SERVER_CONFIG_MAPS = [names.serverHaproxy, names.serverCcd, names.s
  * printed without a cluster (GitOps), or a first install.
  */
 export function renderServer(registry: Registry, secrets: ServerSecrets, settings: ServerSettings, namespace: string): KubeObject[] {
-  const workload = serverWorkload(settings, namespace, serverKeyDigest(secrets))
+  const workload = serverWorkload(settings, namespace, serverKeyDigest(secrets.tlsCrypt))
   return [
     namespaceObject(namespace),
     workload[0],

@@ -1,4 +1,4 @@
-import {execFileSync} from 'node:child_process'
+import {ChildProcess, execFileSync} from 'node:child_process'
 import {cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
 import {request} from 'node:https'
 import {createServer} from 'node:net'
@@ -42,6 +42,13 @@ export interface ClusterSet {
   nodeLog(context: string, component: string): string
   /** Imports more docker-archives into every node's containerd. */
   importImages(archives: string[]): Promise<void>
+  /**
+   * Starts one more host process of the run (e.g. cert-manager's controllers for one cluster): it
+   * dies with the run and logs to the run's log directory (see logFile); an exit before stop() is a failure.
+   */
+  spawn(name: string, command: string, args: string[]): ChildProcess
+  /** The log file of a process started by the run or by spawn(). */
+  logFile(name: string): string
   stop(): Promise<void>
 }
 
@@ -260,6 +267,8 @@ export async function up(artifacts: Artifacts, options: UpOptions): Promise<Clus
         return existsSync(file) ? readFileSync(file, 'utf8') : ''
       },
       importImages: (archives) => Promise.all(layouts.map((node) => importImages(node, archives))).then(() => undefined),
+      spawn: (name, command, args) => supervisor.start(name, command, args),
+      logFile: (name) => supervisor.logFile(name),
       stop,
     }
   } catch (error) {

@@ -106,13 +106,21 @@ export class Rig {
   readonly server: Host
   readonly serverRoot: string
   readonly clients = new Map<string, RigClient>()
-  readonly ca: KeyPair = createCA({commonName: 'rig-ca'})
+  /** The CA the rig issues from (a CA rotation test moves it on with useCa). */
+  ca: KeyPair = createCA({commonName: 'rig-ca'})
   readonly serverCert: IssuedCertificate
   readonly tlsCrypt = generateTlsCryptKey()
   registry: Registry = emptyRegistry()
   serverOpenvpn?: ChildProcess
   serverHaproxy?: ChildProcess
   readonly log: string[] = []
+  /** When each log line arrived (ms since epoch), for SVCGW_DP_LOG. */
+  readonly logTimes: number[] = []
+  /** A line of the test's own in the log, to read it against the daemons' lines. */
+  note(text: string): void {
+    this.log.push(`test: ${text}`)
+    this.logTimes.push(Date.now())
+  }
 
   constructor(readonly options: RigOptions) {
     try {
@@ -131,6 +139,7 @@ export class Rig {
       })
       this.registry.services = options.services.map((s) => ({...s}))
       projectVolume(join(this.serverRoot, rel.tls), {'tls.crt': this.serverCert.cert, 'tls.key': this.serverCert.key, 'ca.crt': this.ca.cert}, 0o600)
+      this.projectServerTrust([this.ca.cert])
       this.writeConfigs()
     } catch (error) {
       // Nothing runs yet: remove the namespaces and files built so far, so a failed setup leaves nothing behind.
@@ -148,10 +157,42 @@ export class Rig {
     return root
   }
 
-  /** Puts a client certificate (and the CA certificate) where the client's Secret would be mounted. */
+  private readonly clientPairs = new Map<string, KeyPair>()
+
+  /** Puts a client certificate (and the CA certificate, or a bundle) where the client's Secret would be mounted. */
   installClientCertificate(name: string, cert: KeyPair, caCert = this.ca.cert): void {
     const root = this.clients.get(name)!.root
+    this.clientPairs.set(name, {cert: cert.cert, key: cert.key})
     projectVolume(join(root, rel.tls), {'tls.crt': cert.cert, 'tls.key': cert.key, 'ca.crt': caCert}, 0o600)
+  }
+
+  /** The key pair a client's Secret holds now. */
+  clientCertificate(name: string): KeyPair {
+    return this.clientPairs.get(name)!
+  }
+
+  /** Issues from another CA from now on (after a CA rotation). */
+  useCa(ca: KeyPair): void {
+    this.ca = ca
+  }
+
+  /** The server's trusted CAs, as its trust ConfigMap is mounted (a bundle in ca.crt). */
+  projectServerTrust(caCerts: string[]): void {
+    projectVolume(join(this.serverRoot, rel.trust), {'ca.crt': caCerts.join('')})
+  }
+
+  /** The server's own certificate and key, as its Secret is mounted (cert-manager or a rotation rewrites it). */
+  projectServerCertificate(pair: KeyPair, caCert: string): void {
+    projectVolume(join(this.serverRoot, rel.tls), {'tls.crt': pair.cert, 'tls.key': pair.key, 'ca.crt': caCert}, 0o600)
+  }
+
+  /** The md5 openvpn-run.sh reports for the key files the server's OpenVPN runs with, if any. */
+  keysLoaded(): string | undefined {
+    try {
+      return readFileSync(join(this.serverRoot, rel.run, files.openvpnKeysLoaded), 'utf8').trim()
+    } catch {
+      return undefined
+    }
   }
 
   /** Renders every config from the registry, as an apply would. */
@@ -241,7 +282,10 @@ export class Rig {
 
   private logger(prefix: string) {
     return (text: string) => {
-      for (const line of text.split('\n').filter(Boolean)) this.log.push(`${prefix}: ${line}`)
+      for (const line of text.split('\n').filter(Boolean)) {
+        this.log.push(`${prefix}: ${line}`)
+        this.logTimes.push(Date.now())
+      }
     }
   }
 
@@ -377,6 +421,28 @@ export class Rig {
     })
   }
 
+  /**
+   * request() with the time curl itself measured: the test process's clock
+   * also counts the time its event loop was busy (an RSA key generated
+   * meanwhile held one request's figure at 1.9 s for a 0.6 s request).
+   */
+  timedRequest(port: number, timeoutSeconds = 2): Promise<{body?: string; ms: number}> {
+    const started = Date.now()
+    return new Promise((resolve) => {
+      execFile(
+        'ip',
+        ['netns', 'exec', this.consumer.ns, 'curl', '-s', '--max-time', String(timeoutSeconds), '-w', '\n%{time_total}', `http://${this.server.address}:${port}/`],
+        {encoding: 'utf8'},
+        (error, stdout) => {
+          const cut = stdout.lastIndexOf('\n')
+          const curlMs = Math.round(Number(stdout.slice(cut + 1)) * 1000)
+          const ms = Number.isFinite(curlMs) && curlMs > 0 ? curlMs : Date.now() - started
+          resolve(error ? {ms} : {body: stdout.slice(0, cut), ms})
+        },
+      )
+    })
+  }
+
   /** Whether a host's readiness probe (scripts/openvpn-ready.sh, as the kubelet runs it) passes. */
   async ready(host: Host, root: string): Promise<boolean> {
     return (await this.execScript(host, root, 'openvpn-ready.sh')).code === 0
@@ -406,6 +472,7 @@ export class Rig {
   }
 
   async teardown(): Promise<void> {
+    if (process.env.SVCGW_DP_LOG) writeFileSync(`${process.env.SVCGW_DP_LOG}.${this.options.proto}`, this.log.map((l, i) => `${new Date(this.logTimes[i]).toISOString().slice(11, 23)} ${l}\n`).join(''))
     for (const c of this.clients.values()) for (const p of [c.openvpn, c.haproxy, c.backendProcess]) if (p) this.stopping.add(p)
     for (const p of [this.serverOpenvpn, this.serverHaproxy]) if (p) this.stopping.add(p)
     await this.net.teardown()

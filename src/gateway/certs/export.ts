@@ -6,10 +6,9 @@ import type {KubeObject} from '../../render/objects.js'
 import {formatObjects} from '../../ui/output.js'
 import type {Reporter} from '../../ui/reporter.js'
 import {Home} from '../home.js'
-import {requireServerSecrets} from '../key-material.js'
+import {issueClient, pemsOf, requireHomeKeys} from '../authority.js'
+import {clientTrustNow, recordClientKeys} from '../../registry/ca-rotation.js'
 import {writePrivateFile} from '../private-file.js'
-import {certificateRecord} from '../server-install.js'
-import {issueClientCert} from '../secrets.js'
 import {clientTarget, type LiveOptions, makeLive, serverLive, syncServerConfig} from '../sync.js'
 
 export type ExportMode = 'new' | 'config-only' | 'reissue'
@@ -69,13 +68,18 @@ export async function exportClient(home: Home, request: ExportRequest, live: Liv
     const workload = clientWorkload(stored.settings, target, '').filter((o) => o.kind !== 'Deployment')
     objects = [...workload, clientConfig(stored.registry, stored.settings, target)]
   } else {
-    const secrets = await requireServerSecrets(home.cluster, home.namespace)
-    const issued = issueClientCert(secrets.ca, request.client, request.certDays)
-    const certificate = certificateRecord(issued.cert)
+    const state = await home.store.load()
+    const keys = await requireHomeKeys(home, state)
+    const deadline = live.deadline
+    const issued = await issueClient(home, state, keys, request.client, {days: request.certDays, renew: mode === 'reissue', avoid: previous ? [previous.serial] : [], deadline, reporter})
+    const certificate = {serial: issued.serial, notAfter: issued.notAfter}
+    const trust = clientTrustNow(state.registry)
     serial = certificate.serial
     const {stored, result} = await home.store.update((reg) => {
       registerClient(reg, settings.tunnelNetwork, {name: request.client, namespace: request.namespace, endpoint, certificate})
-      return mode === 'reissue' ? supersedeCertificate(reg, request.client, certificate).serial : undefined
+      const superseded = mode === 'reissue' ? supersedeCertificate(reg, request.client, certificate).serial : undefined
+      recordClientKeys(reg, request.client, {ca: issued.ca, trust})
+      return superseded
     })
     supersededSerial = result
     if (mode === 'new') {
@@ -84,7 +88,7 @@ export async function exportClient(home: Home, request: ExportRequest, live: Liv
     }
     objects = renderClient(
       stored.registry,
-      {caCert: secrets.ca.cert, client: {cert: issued.cert, key: issued.key}, tlsCrypt: secrets.tlsCrypt},
+      {caCert: pemsOf(keys, trust).join(''), client: issued.pair, tlsCrypt: keys.tlsCrypt},
       stored.settings,
       clientTarget(stored.registry, request.client, request.namespace, stored.settings),
     )

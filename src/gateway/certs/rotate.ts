@@ -1,19 +1,25 @@
-import {waitForRollout} from '../../kube/wait.js'
 import {dirs} from '../../dataplane/layout.js'
+import {usageError} from '../../errors.js'
 import {inspectCertificate, serialToDecimal} from '../../pki/inspect.js'
+import {clientTrustNow, recordClientKeys, recordServerCertificate, serverTrustOf} from '../../registry/ca-rotation.js'
 import {replaceCertificate, supersedeCertificate} from '../../registry/changes.js'
-import {clientKeyDigest, clientKeyMaterial, type ClientSecrets, clientWorkload} from '../../render/client.js'
-import {names} from '../../render/names.js'
-import {serverKeyDigest, serverKeyMaterial, serverWorkload} from '../../render/server.js'
+import {pkiOf} from '../../registry/settings.js'
+import type {RegisteredClient} from '../../registry/types.js'
+import {cmNames} from '../../render/cert-manager.js'
+import {names, SERVER_COMMON_NAME} from '../../render/names.js'
 import type {Reporter} from '../../ui/reporter.js'
-import {applyAll, compensate, withCompensation} from '../apply.js'
+import {withCompensation, compensate} from '../apply.js'
+import {type HomeKeys, type IssuedClient, issueClient, pemsOf, requireHomeKeys} from '../authority.js'
+import {renewCertificate, requireIssuedSecret, waitCertificate} from '../cert-manager/operations.js'
+import {distribute, providerKeys, type ProviderKeys} from '../distribute.js'
 import {Home} from '../home.js'
-import {readClientKeyPair, requireServerSecrets} from '../key-material.js'
+import {readClientKeys} from '../key-material.js'
 import {confirmServerFiles} from '../live.js'
-import {providerOf} from '../providers.js'
+import {type Provider, providerOf} from '../providers.js'
 import {certificateRecord} from '../server-install.js'
-import {issueClientCert, issueServerCert} from '../secrets.js'
-import {clientTarget, type LiveOptions, makeLive, serverLive, serverProxy, syncServerConfig} from '../sync.js'
+import {applyServerKeys} from '../server-keys.js'
+import {issueServerCert} from '../secrets.js'
+import {type LiveOptions, makeLive, serverLive, serverProxy, syncServerConfig} from '../sync.js'
 import {clientBySelector, revokeUnused} from './revoke.js'
 
 export interface RotateResult {
@@ -27,86 +33,138 @@ export interface RotateResult {
   summary: string
 }
 
+export interface ClientMove {
+  name: string
+  context?: string
+  oldSerial: string
+  newSerial: string
+  notAfter: string
+  oldRevoked: boolean
+  /** Whether a new certificate reached the provider (false: only its trusted CAs changed, or nothing). */
+  newCertificate: boolean
+}
+
 /**
- * New client certificate, written to the provider, the client seen
- * connected with it (its new pod Ready, and Ready means connected), and
- * only then one registry update: the new serial recorded and the old one
- * revoked. A failure before that puts the old certificate back in the
- * provider and leaves it recorded. Without --wait nothing is seen, so the
- * old certificate stays valid and is listed as superseded.
+ * Brings one provider to `issued` (a certificate) and `trust` (the CAs of
+ * its ca.crt): written there, the client seen connected with them (its new
+ * pod Ready, and Ready means connected), and only then one registry update:
+ * the new serial recorded, the old one revoked, what it holds and trusts
+ * noted. A failure before that puts the previous keys back in the provider
+ * and revokes the certificate it would have received (nobody is meant to
+ * hold it). Without --wait nothing is seen, so the old certificate stays
+ * valid and is listed as superseded.
  */
-export async function rotateClient(home: Home, selector: {client?: string; context?: string}, options: {certDays: number} & LiveOptions, reporter: Reporter): Promise<RotateResult> {
-  const {registry} = await home.store.load()
-  const client = clientBySelector(registry, selector)
-  const provider = providerOf(home, client, selector.context)
-  const secrets = await requireServerSecrets(home.cluster, home.namespace)
-  const held = await readClientKeyPair(provider.cluster, provider.namespace)
-  const issued = issueClientCert(secrets.ca, client.name, options.certDays)
-  const next = certificateRecord(issued.cert)
-  const {settings} = await home.store.load()
-  const target = clientTarget(registry, client.name, provider.namespace, settings)
-  const objectsFor = (keys: ClientSecrets) => [...clientKeyMaterial(keys, provider.namespace), ...clientWorkload(settings, target, clientKeyDigest(keys)).filter((o) => o.kind === 'Deployment')]
-  try {
-    await applyAll(provider.cluster, objectsFor({caCert: secrets.ca.cert, client: {cert: issued.cert, key: issued.key}, tlsCrypt: secrets.tlsCrypt}), reporter)
-    if (options.wait && !provider.cluster.dryRun) {
-      await waitForRollout(provider.cluster, provider.namespace, names.clientDeployment, Math.max(0, options.deadline - Date.now()), (line) => reporter.step(line))
-    }
-  } catch (error) {
-    const leftovers = held
-      ? await compensate(`the previous certificate of ${client.name} in ${provider.cluster.context}`, () =>
-          applyAll(provider.cluster, objectsFor({caCert: secrets.ca.cert, client: held, tlsCrypt: secrets.tlsCrypt}), reporter),
-        )
-      : []
-    // The new certificate may have reached the provider: nobody is meant to hold it, so it must not stay valid.
-    leftovers.push(...(await compensate(`revoking the unused serial ${next.serial}`, () => revokeUnused(home, client.name, next.serial, reporter))))
-    throw withCompensation(error, leftovers)
+export async function moveClient(
+  home: Home,
+  client: RegisteredClient,
+  provider: Provider,
+  keys: HomeKeys,
+  issued: IssuedClient,
+  trust: string[],
+  live: LiveOptions,
+  reporter: Reporter,
+): Promise<ClientMove> {
+  const state = await home.store.load()
+  const held = await readClientKeys(provider.cluster, provider.namespace)
+  const previous: ProviderKeys | undefined = held ? providerKeys(held) : undefined
+  const newCertificate = issued.serial !== client.serial
+  const result = await distribute(state, provider, {pair: issued.pair, trust: pemsOf(keys, trust)}, previous, keys.tlsCrypt, live, reporter)
+  if (result.error) {
+    const leftovers = [...result.leftovers]
+    if (newCertificate) leftovers.push(...(await compensate(`revoking the unused serial ${issued.serial}`, () => revokeUnused(home, client.name, issued.serial, reporter))))
+    throw withCompensation(result.error, leftovers)
   }
-  if (!options.wait) {
-    await home.store.update((reg) => supersedeCertificate(reg, client.name, next))
+  const record = {serial: issued.serial, notAfter: issued.notAfter}
+  if (!live.wait && newCertificate) {
+    await home.store.update((reg) => {
+      supersedeCertificate(reg, client.name, record)
+      recordClientKeys(reg, client.name, {ca: issued.ca, trust})
+    })
     reporter.warn(`not waiting for the reconnect (--no-wait): serial ${client.serial} stays valid; revoke it with "kubectl svcgw certs revoke --client ${client.name} --superseded" once the client runs the new one`)
   } else {
-    const {stored} = await home.store.update((reg) => replaceCertificate(reg, client.name, next))
-    await syncServerConfig(home, stored, reporter)
-    await makeLive([serverLive(home)], options, reporter)
-    await confirmServerFiles(serverProxy(home), {present: [`${dirs.crl}/${serialToDecimal(client.serial)}`]}, options.deadline)
+    const {stored} = await home.store.update((reg) => {
+      const {revoked} = replaceCertificate(reg, client.name, record)
+      recordClientKeys(reg, client.name, {ca: issued.ca, trust})
+      return revoked
+    })
+    if (newCertificate) {
+      await syncServerConfig(home, stored, reporter)
+      await makeLive([serverLive(home)], live, reporter)
+      if (live.wait) await confirmServerFiles(serverProxy(home), {present: [`${dirs.crl}/${serialToDecimal(client.serial)}`]}, live.deadline)
+    }
   }
-  const verb = home.cluster.dryRun ? 'would rotate' : 'rotated'
   return {
     name: client.name,
     ...(client.context ? {context: client.context} : {}),
     oldSerial: client.serial,
-    newSerial: next.serial,
-    notAfter: next.notAfter,
-    oldRevoked: options.wait,
-    summary: `${verb} the certificate of client ${client.name}: serial ${next.serial} valid until ${next.notAfter}; old serial ${client.serial} ${options.wait ? 'revoked' : 'still valid (superseded)'}`,
+    newSerial: issued.serial,
+    notAfter: issued.notAfter,
+    oldRevoked: newCertificate && live.wait,
+    newCertificate,
   }
 }
 
-/** A new server certificate from the same CA; the server restarts and clients reconnect by themselves. */
-export async function rotateServer(home: Home, options: {certDays: number} & LiveOptions, reporter: Reporter): Promise<RotateResult> {
-  const {settings} = await home.store.load()
-  const secrets = await requireServerSecrets(home.cluster, home.namespace)
-  const old = inspectCertificate(secrets.server.cert)
-  const issued = issueServerCert(secrets.ca, options.certDays)
-  const next = {...secrets, server: {cert: issued.cert, key: issued.key}}
-  await applyAll(
-    home.cluster,
-    [...serverKeyMaterial(next, home.namespace).filter((o) => o.metadata.name === names.serverCertificates), ...serverWorkload(settings, home.namespace, serverKeyDigest(next)).filter((o) => o.kind === 'Deployment')],
-    reporter,
-  )
-  await home.store.update((reg) => {
-    reg.certificates = {...reg.certificates, server: certificateRecord(issued.cert)}
-  })
-  if (options.wait && !home.cluster.dryRun) {
-    await waitForRollout(home.cluster, home.namespace, names.serverDeployment, Math.max(0, options.deadline - Date.now()), (line) => reporter.step(line))
-  }
-  const notAfter = inspectCertificate(issued.cert).notAfter.toISOString()
+/**
+ * A new client certificate (self mode: from the plugin's CA; cert-manager
+ * mode: asked of cert-manager as `cmctl renew` does), distributed to the
+ * provider, the client seen connected with it, then the old serial revoked.
+ */
+export async function rotateClient(home: Home, selector: {client?: string; context?: string}, options: {certDays: number} & LiveOptions, reporter: Reporter): Promise<RotateResult> {
+  const state = await home.store.load()
+  const client = clientBySelector(state.registry, selector)
+  const provider = providerOf(home, client, selector.context)
+  const keys = await requireHomeKeys(home, state)
+  const issued = await issueClient(home, state, keys, client.name, {days: options.certDays, renew: true, avoid: [client.serial], deadline: options.deadline, reporter})
+  const moved = await moveClient(home, client, provider, keys, issued, clientTrustNow(state.registry), options, reporter)
+  const verb = home.cluster.dryRun ? 'would rotate' : 'rotated'
   return {
-    name: 'svcgw-server',
-    oldSerial: old.serial,
-    newSerial: issued.serial,
-    notAfter,
-    oldRevoked: false,
-    summary: `${home.cluster.dryRun ? 'would rotate' : 'rotated'} the server certificate: serial ${issued.serial} valid until ${notAfter}; clients reconnect after the server restarts`,
+    ...moved,
+    summary: `${verb} the certificate of client ${client.name}: serial ${issued.serial} valid until ${issued.notAfter}; old serial ${client.serial} ${moved.oldRevoked ? 'revoked' : 'still valid (superseded)'}`,
   }
+}
+
+/**
+ * A new server certificate from the current CA (self mode: the plugin's;
+ * cert-manager mode: asked of cert-manager), loaded by the running server in
+ * place: no new pod; clients reconnect within about a second.
+ */
+export async function rotateServer(home: Home, options: {certDays: number} & LiveOptions, reporter: Reporter): Promise<RotateResult> {
+  const state = await home.store.load()
+  const keys = await requireHomeKeys(home, state)
+  const old = inspectCertificate(keys.server.cert)
+  const server = await newServerCertificate(home, state, keys, options.certDays, options.deadline, reporter)
+  const trust = pemsOf(keys, serverTrustOf(state.registry))
+  await applyServerKeys(home, state.settings, {server, trust, tlsCrypt: keys.tlsCrypt, ownSecret: pkiOf(state.settings).mode === 'self'}, options, reporter)
+  const record = certificateRecord(server.cert)
+  await home.store.update((reg) => recordServerCertificate(reg, record, reg.certificates?.ca?.serial ?? ''))
+  return {
+    name: SERVER_COMMON_NAME,
+    oldSerial: old.serial,
+    newSerial: record.serial,
+    notAfter: record.notAfter,
+    oldRevoked: false,
+    summary: `${home.cluster.dryRun ? 'would rotate' : 'rotated'} the server certificate: serial ${record.serial} valid until ${record.notAfter}; the server loaded it in place and its clients reconnected`,
+  }
+}
+
+/** The server's next certificate from the current CA: issued here (self) or by cert-manager. */
+export async function newServerCertificate(
+  home: Home,
+  state: Parameters<typeof requireHomeKeys>[1],
+  keys: HomeKeys,
+  certDays: number,
+  deadline: number,
+  reporter: Reporter,
+): Promise<{cert: string; key: string}> {
+  if (pkiOf(state.settings).mode === 'self') {
+    if (!keys.ca.key) throw usageError('the gateway holds no key of its CA, so it cannot issue a server certificate', 'make a CA of its own with "kubectl svcgw certs rotate --ca"')
+    const issued = issueServerCert({cert: keys.ca.cert, key: keys.ca.key}, certDays)
+    return {cert: issued.cert, key: issued.key}
+  }
+  const {cluster, namespace} = home
+  const before = await renewCertificate(cluster, namespace, cmNames.server, reporter)
+  await waitCertificate(cluster, namespace, cmNames.server, deadline, before)
+  if (cluster.dryRun) return keys.server
+  const issued = await requireIssuedSecret(cluster, namespace, names.serverCertificates, cmNames.server)
+  return {cert: issued.cert, key: issued.key}
 }

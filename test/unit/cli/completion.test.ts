@@ -25,7 +25,7 @@ describe('completion through the real kubectl (kubectl __complete svcgw …, kub
 
   it('subcommands of a topic, with their summaries, filtered by what is typed', () => {
     const {lines} = kubectlComplete(['certs', 'r'])
-    assert.deepEqual(lines, ["revoke\tRevoke a client's certificate and cut its open session at once.", 'rotate\tIssue a new client (or server) certificate, distribute it, and revoke the old one.'])
+    assert.deepEqual(lines, ["revoke\tRevoke a client's certificate and cut its open session at once.", 'rotate\tIssue a new client, server or CA certificate, distribute it, and revoke the old one.'])
   })
 
   it('flags of the command only, each once, --no-wait for a negatable one; a given flag is not offered again', () => {

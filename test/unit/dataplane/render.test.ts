@@ -52,7 +52,7 @@ describe('data-plane renderers', () => {
         'remote-cert-tls client',
         'verify-client-cert require',
         'tls-crypt tls-crypt/tls-crypt.key',
-        'ca tls/ca.crt',
+        'ca trust/ca.crt',
         'cert tls/tls.crt',
         'key tls/tls.key',
       ]) {
@@ -71,6 +71,11 @@ describe('data-plane renderers', () => {
 
     it('opens the management interface on loopback only, with a password file in the run dir', () => {
       assert.ok(lines.includes('management 127.0.0.1 8406 run/openvpn-mgmt.pw'))
+    })
+
+    it('trusts the CAs of its trust ConfigMap and waits for hold release on a restart (key files reloaded in place)', () => {
+      assert.ok(lines.includes('ca trust/ca.crt'), 'the trust bundle, not the Secret cert-manager may own')
+      assert.ok(lines.includes('management-hold'))
     })
 
     it('admits registered CNs only, with revocation read from a directory on every connection', () => {
@@ -187,6 +192,36 @@ describe('data-plane renderers', () => {
       assert.match(shared, /option srvtcpka\n/)
       assert.match(shared, /balance roundrobin/)
       assert.match(shared, /option redispatch 1/)
+      // Half a second per dead client: during a server reload a request meets every client before the hold.
+      assert.match(shared, /timeout connect 500ms\n/)
+    })
+
+    it('holds a request while every client of a service is down, in one section for all services (a line per service and per client)', () => {
+      for (const name of ['web', 'api']) {
+        const backend = cfg.split(`\nbackend be-${name}`)[1].split('\n\n')[0]
+        assert.match(backend, /^ {2}server reload_hold abns@svcgw-hold backup no-check send-proxy-v2$/m, name)
+      }
+      const holds = cfg.split('\n\n').filter((s) => s.startsWith('listen hold'))
+      assert.equal(holds.length, 1)
+      // Port-less servers: HAProxy connects to the port the PROXY header names, the service's internalPort.
+      assert.deepEqual(holds[0].split('\n').slice(1), [
+        '  bind abns@svcgw-hold accept-proxy',
+        '  option redispatch 1',
+        // Six attempts of 500 ms, and one for client a, which does not serve api and refuses it.
+        '  retries 7',
+        '  timeout connect 500ms',
+        '  server a 10.8.0.10 no-check',
+        '  server b 10.8.0.11 no-check',
+      ])
+      const holdOf = (services: number, clients: number) => {
+        const r = emptyRegistry()
+        for (let i = 0; i < clients; i++) r.clients.push({name: `c${i}`, tunnelIP: `10.8.0.${10 + i}`, serial: `s${i}`, notAfter: ''})
+        for (let i = 0; i < services; i++) r.services.push({name: `s${i}`, port: 80, internalPort: 20_000 + i, clientService: {name: 'web', namespace: 'default', port: 80}})
+        return renderServerHaproxy(r).split('\n\n').find((s) => s.startsWith('listen hold'))!
+      }
+      assert.equal(holdOf(100, 5), holdOf(10, 5), 'the hold does not grow with the services')
+      assert.match(holdOf(10, 5), /retries 6\n/, 'every client serves every service: no attempt is spent on a refusal')
+      assert.equal(holdOf(10, 20).split('\n').filter((l) => l.startsWith('  server ')).length, 20)
     })
 
     it('takes leastconn and shorter checks', () => {
@@ -220,9 +255,13 @@ describe('data-plane renderers', () => {
         'pull-filter ignore "route"',
         'pull-filter ignore "redirect-gateway"',
         'resolv-retry infinite',
+        'ca tls/ca.crt',
+        // Back within a second after the server reloads its key files in place.
+        'connect-retry 1 1',
       ]) {
         assert.ok(lines.includes(l), l)
       }
+      assert.ok(!lines.includes('management-hold'), 'only the server holds on a restart')
       assertRelativePaths(lines.join('\n'))
     })
 
@@ -350,6 +389,7 @@ describe('a revoked client', () => {
     assert.match(web, /server b 10\.8\.0\.10:20000/)
     assert.doesNotMatch(web, /server c /)
     assert.match(cfg.split('\n\n').find((s) => s.startsWith('backend tunnels'))!, /server c 10\.8\.0\.11:8405/)
+    assert.doesNotMatch(cfg.split('\n\n').find((s) => s.startsWith('listen hold'))!, /server c /, 'nor through the hold')
   })
 })
 
