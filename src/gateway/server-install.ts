@@ -94,6 +94,14 @@ function trustFor(keys: HomeKeys, registry: Registry): string[] {
 async function selfKeys(home: Home, registry: Registry, settings: ServerSettings, lifetimes: Lifetimes, reporter: Reporter): Promise<ServerKeys> {
   const {cluster, namespace} = home
   const existing = await readHomeKeys(home, {registry, settings})
+  if (!existing && registry.clients.length > 0) {
+    // A Secret deleted by hand, or a namespace restored without its Secrets: a fresh CA here would
+    // replace the one every registered client trusts and cut them all, with nothing said.
+    throw conflictError(
+      `the gateway in namespace "${namespace}" has ${registry.clients.length} registered client(s) but its CA, server certificate or tls-crypt key is missing; a new CA would cut every client`,
+      `restore the Secrets ${names.ca}, ${names.serverCertificates} and ${names.tlsCrypt} from a backup, or uninstall the clients and the server and install again`,
+    )
+  }
   const keys: HomeKeys = existing ?? (() => {
     const fresh = freshServerSecrets(lifetimes)
     return {mode: 'self', ca: fresh.ca, caCerts: new Map([[inspectCertificate(fresh.ca.cert).serial, fresh.ca.cert]]), server: fresh.server, tlsCrypt: fresh.tlsCrypt}

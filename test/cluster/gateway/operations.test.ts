@@ -67,6 +67,24 @@ describe('gateway operations (real clusters and nodes)', function () {
     assert.equal(keys.length, 1, 'only the client key')
   })
 
+  it('server install refuses to make a new CA under registered clients when a key Secret is gone, and changes nothing', async () => {
+    const get = (name: string) => kubectl(env, ['--context', 'ctx-a', '-n', serverNs, 'get', 'secret', name, '-o', 'json'])
+    const saved = JSON.parse(get('service-gw-tls-crypt')) as {metadata: Record<string, unknown>}
+    const caBefore = get('service-gw-ca')
+    const registryBefore = JSON.stringify(registry())
+    kubectl(env, ['--context', 'ctx-a', '-n', serverNs, 'delete', 'secret', 'service-gw-tls-crypt'])
+    try {
+      assertOneLineError(await svcgw(env, ['server', 'install', ...home]), 4, /has 1 registered client\(s\) but its CA, server certificate or tls-crypt key is missing; a new CA would cut every client: restore the Secrets/)
+      assert.equal(get('service-gw-ca'), caBefore)
+      assert.equal(JSON.stringify(registry()), registryBefore)
+    } finally {
+      const {name, namespace, labels} = saved.metadata
+      const dir = mkdtempSync(join(tmpdir(), 'svcgw-restore-'))
+      writeFileSync(join(dir, 'secret.json'), JSON.stringify({...saved, metadata: {name, namespace, labels}}), {mode: 0o600})
+      kubectl(env, ['--context', 'ctx-a', 'apply', '-f', join(dir, 'secret.json')])
+    }
+  })
+
   it('bad exposes fail in one line and change nothing', async () => {
     expectOk(await svcgw(env, ['expose', 'nginx', '--port', '80', '--service-namespace', appNs, ...home]), 'expose')
     const before = JSON.stringify(registry())
