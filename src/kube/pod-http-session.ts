@@ -6,6 +6,9 @@ import {Cluster} from './cluster.js'
 import {mapKubeError} from './errors.js'
 import {countStream} from './stats.js'
 
+/** An answer over a port-forward already open takes milliseconds; this long, and the connection is dead. */
+const STALE_MS = 300
+
 interface Pending {
   received: Buffer[]
   resolve: (answer: Answer) => void
@@ -114,16 +117,22 @@ export class PodHttpSession {
     socket?.close()
   }
 
-  /** The body of a 2xx answer to GET `path`; a connection the proxy closed since its last answer is opened again once. */
+  /**
+   * The body of a 2xx answer to GET `path`. On a connection kept from an earlier look, an answer
+   * that does not come within STALE_MS means the proxy behind it is gone (a reload's old worker
+   * exits, and the port-forward reports the close late, 0.6-0.8 s measured): the look is made
+   * again on a new port-forward.
+   */
   async get(path: string, timeoutMs: number): Promise<string> {
     if (this.pending) throw new SvcgwError('internal', `GET on ${this.where} while another is in flight`)
-    const reused = this.socket !== undefined
-    try {
-      return await this.request(path, timeoutMs)
-    } catch (error) {
-      if (!reused || !(error instanceof SvcgwError) || error.errorClass !== 'unreachable') throw error
-      return this.request(path, timeoutMs)
+    if (this.socket !== undefined) {
+      try {
+        return await this.request(path, Math.min(timeoutMs, STALE_MS))
+      } catch (error) {
+        if (!(error instanceof SvcgwError) || (error.errorClass !== 'unreachable' && error.errorClass !== 'timeout')) throw error
+      }
     }
+    return this.request(path, timeoutMs)
   }
 
   private async request(path: string, timeoutMs: number): Promise<string> {
