@@ -7,7 +7,7 @@ import {mapKubeError} from './errors.js'
 import {countStream} from './stats.js'
 
 /** An answer over a port-forward already open takes milliseconds; this long, and the connection is dead. */
-const STALE_MS = 300
+const STALE_MS = 150
 
 interface Pending {
   received: Buffer[]
