@@ -154,25 +154,43 @@ export interface PairedFigures {
 }
 
 /**
- * One expose on the gateway with few providers and one on the gateway with
- * many, in turns, both holding the same N services. The levels above run
- * one after the other, so a change in the machine's load between them (other
- * work, the test clusters settling) lands on one side of the P ratio only;
- * here every round times both within seconds.
+ * One expose on a gateway with few providers and one on the gateway with
+ * many (kept from its level), in turns, both holding the same N services.
+ * The levels run one after the other, so a change in the machine's load
+ * between them (other work, the test clusters settling) lands on one side of
+ * the P ratio only; here every round times both within seconds. The few
+ * providers' gateway is made here with its clients in cluster a: cluster
+ * b's one node is full with the many (20 client pods at 100m CPU each are its
+ * 2 CPUs), and a 21st pod would never be scheduled.
  */
 export async function pairedExpose(plugin: Plugin, few: number, many: number, services: number, rounds: number, log: (line: string) => void): Promise<PairedFigures> {
-  const sides = [few, many].map((p) => {
-    const {gw, app} = gatewayOf(p)
-    return {home: ['--context', 'ctx-a', '-n', gw], app}
-  })
-  for (const side of sides) plugin.run(['expose', '-f', valuesFile(0, services, side.app), ...side.home])
-  await new Promise((resolve) => setTimeout(resolve, Math.min(20_000, services * 40)))
-  const times: number[][] = [[], []]
-  for (let i = 0; i < rounds; i++) {
-    sides.forEach((side, k) => times[k].push(plugin.run(['expose', 'web', '--port', '80', '--service-namespace', side.app, '--as', 'paired', ...side.home]).ms))
-    for (const side of sides) plugin.run(['unexpose', 'paired', ...side.home])
+  const gw = 'scale-paired'
+  const app = 'scale-paired-app'
+  plugin.kubectl(['--context', 'ctx-a', 'create', 'namespace', app])
+  plugin.kubectl(['--context', 'ctx-a', '-n', app, 'create', 'service', 'clusterip', 'web', '--tcp=80:8080'])
+  try {
+    const fewHome = ['--context', 'ctx-a', '-n', gw]
+    plugin.run(['server', 'install', ...fewHome, '--service-type', 'NodePort'])
+    for (let i = 0; i < few; i++) plugin.run(['client', 'install', ...fewHome, '--to', 'ctx-a', '--name', `c${i}`, '--client-namespace', `${gw}-c${i}`])
+    const sides = [
+      {home: fewHome, app, context: 'ctx-a'},
+      {home: ['--context', 'ctx-a', '-n', gatewayOf(many).gw], app: gatewayOf(many).app, context: 'ctx-b'},
+    ]
+    for (const side of sides) plugin.run(['expose', '-f', valuesFile(0, services, side.app), ...side.home])
+    await new Promise((resolve) => setTimeout(resolve, Math.min(20_000, services * 40)))
+    const times: number[][] = [[], []]
+    for (let i = 0; i < rounds; i++) {
+      sides.forEach((side, k) => times[k].push(plugin.run(['expose', 'web', '--port', '80', '--service-namespace', side.app, '--as', 'paired', ...side.home]).ms))
+      for (const side of sides) plugin.run(['unexpose', 'paired', ...side.home])
+    }
+    const figures = {services, fewMs: median(times[0]), manyMs: median(times[1]), ratio: median(times[1].map((ms, i) => ms / times[0][i]))}
+    log(`paired P=${few}/P=${many} at N=${services}: ${figures.fewMs.toFixed(0)} / ${figures.manyMs.toFixed(0)} ms, ${figures.ratio.toFixed(2)}×`)
+    return figures
+  } finally {
+    for (const ns of [gw, app, ...Array.from({length: few}, (_, i) => `${gw}-c${i}`)]) {
+      try {
+        plugin.kubectl(['--context', 'ctx-a', 'delete', 'namespace', ns, '--wait=false'])
+      } catch {}
+    }
   }
-  const figures = {services, fewMs: median(times[0]), manyMs: median(times[1]), ratio: median(times[1].map((ms, i) => ms / times[0][i]))}
-  log(`paired P=${few}/P=${many} at N=${services}: ${figures.fewMs.toFixed(0)} / ${figures.manyMs.toFixed(0)} ms, ${figures.ratio.toFixed(2)}×`)
-  return figures
 }
