@@ -1,7 +1,7 @@
 import {conflictError, usageError} from '../errors.js'
 import type {ConfigMap, Secret} from '../kube/object.js'
 import {createCA, issueClientCertificate, type KeyPair} from '../pki/certificates.js'
-import {daysLeft, inspectCertificate, issuerAmong, splitPemBundle} from '../pki/inspect.js'
+import {daysLeft, inspectCertificate, issuerAmong, normalPem, splitPemBundle} from '../pki/inspect.js'
 import {type IssuerRef, type PkiMode, pkiOf, type ServerSettings} from '../registry/settings.js'
 import type {Registry} from '../registry/types.js'
 import {caSecretNameOf, clientCertificate, cmNames} from '../render/cert-manager.js'
@@ -94,7 +94,7 @@ export function pemsOf(keys: HomeKeys, serials: string[]): string[] {
     if (!pem) {
       throw conflictError(`the certificate of CA ${serial} is not in the trust ConfigMap ${names.serverTrust}`, 'run "kubectl svcgw server install" again to restore it')
     }
-    return pem
+    return normalPem(pem)
   })
 }
 

@@ -2,7 +2,7 @@ import {conflictError, SvcgwError} from '../errors.js'
 import {refOf} from '../kube/object.js'
 import {waitForRollout} from '../kube/wait.js'
 import {newCaCommonName} from '../pki/certificates.js'
-import {inspectCertificate} from '../pki/inspect.js'
+import {inspectCertificate, normalPem} from '../pki/inspect.js'
 import {caRotation, serverTrustOf} from '../registry/ca-rotation.js'
 import {type PkiSettings, pkiOf, type ServerSettings} from '../registry/settings.js'
 import {type CaRecord, type CertificateRecord, emptyRegistry, type Registry} from '../registry/types.js'
@@ -88,7 +88,7 @@ function modeFor(requested: PkiSettings | undefined, stored: ServerSettings | un
 /** The trust bundle to mount: the CAs the registry says the server trusts, else the current CA alone. */
 function trustFor(keys: HomeKeys, registry: Registry): string[] {
   const serials = serverTrustOf(registry).filter((s) => keys.caCerts.has(s))
-  return serials.length > 0 ? serials.map((s) => keys.caCerts.get(s)!) : [keys.ca.cert]
+  return (serials.length > 0 ? serials.map((s) => keys.caCerts.get(s)!) : [keys.ca.cert]).map(normalPem)
 }
 
 async function selfKeys(home: Home, registry: Registry, settings: ServerSettings, lifetimes: Lifetimes, reporter: Reporter): Promise<ServerKeys> {

@@ -155,7 +155,7 @@ describe('gateway operations (real clusters and nodes)', function () {
 
   it('certs status lists the CA, the server and the client with days left', async () => {
     const text = expectOk(await svcgw(env, ['certs', 'status', ...home]), 'certs status').stdout
-    assert.match(text, /^svcgw-ca\s+ca\s+current\s+[0-9a-f]+\s+\d{4}-\d\d-\d\d\s+3649/m)
+    assert.match(text, /^svcgw-ca-[0-9a-f]{8}\s+ca\s+current\s+[0-9a-f]+\s+\d{4}-\d\d-\d\d\s+3649/m)
     assert.match(text, /^ctx-b\s+client\s+current\s+/m)
     assertOneLineError(await svcgw(env, ['certs', 'status', ...home, '--warn-days', '2000']), 8, /expire within 2000 days: svcgw-server, ctx-b: rotate them/)
   })
