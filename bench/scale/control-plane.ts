@@ -77,14 +77,7 @@ export interface ProviderLevel {
 const gatewayOf = (providers: number) => ({gw: `scale-p${providers}`, app: `scale-app-p${providers}`})
 
 /** Deletes the gateway with P clients and its provider namespaces (not waiting). */
-export function removeGateway(plugin: Plugin, providers: number): void {
-  const {gw, app} = gatewayOf(providers)
-  for (const [ctx, ns] of [['ctx-a', gw], ['ctx-b', app], ...Array.from({length: providers}, (_, i) => ['ctx-b', `${gw}-c${i}`])]) {
-    try {
-      plugin.kubectl(['--context', ctx, 'delete', 'namespace', ns, '--wait=false'])
-    } catch {}
-  }
-}
+export const removeGateway = (plugin: Plugin, providers: number): void => removeNamespaces(plugin, levelGateway(providers))
 
 /**
  * With `keep`, the gateway stays (emptied by the last `unexpose --all`) for
@@ -108,9 +101,8 @@ export async function controlPlaneFigures(plugin: Plugin, providers: number, siz
         const r = plugin.run(['expose', '-f', valuesFile(current, n, app), ...home])
         batch = {services: n - current, ms: r.ms}
         current = n
-        // The batch's aftermath (kube-proxy programming hundreds of Services, the proxies' first
-        // checks of them) is not counted against the commands measured next: 40 ms a service, 20 s at most.
-        await new Promise((resolve) => setTimeout(resolve, Math.min(20_000, batch!.services * 40)))
+        // The batch's aftermath is not counted against the commands measured next.
+        await settleAfter(batch.services)
       }
       const exposes: Array<{ms: number; stats?: Stats}> = []
       const unexposes: number[] = []
@@ -145,7 +137,8 @@ export async function controlPlaneFigures(plugin: Plugin, providers: number, siz
 }
 
 export interface PairedFigures {
-  services: number
+  /** What differs between the two gateways, e.g. "P=1 / P=20 at N=10". */
+  label: string
   /** Median ms of one expose on each gateway. */
   fewMs: number
   manyMs: number
@@ -153,44 +146,77 @@ export interface PairedFigures {
   ratio: number
 }
 
+/** A gateway for the paired rounds: its home flags, its provider Service's namespace, and every namespace it made. */
+export interface Gateway {
+  home: string[]
+  app: string
+  namespaces: Array<[string, string]>
+  /** Services exposed on it by growTo. */
+  services: number
+}
+
+/** The gateway of a level (kept by controlPlaneFigures), emptied by its last unexpose --all. */
+export function levelGateway(providers: number): Gateway {
+  const {gw, app} = gatewayOf(providers)
+  return {home: ['--context', 'ctx-a', '-n', gw], app, namespaces: [['ctx-a', gw], ['ctx-b', app], ...Array.from({length: providers}, (_, i): [string, string] => ['ctx-b', `${gw}-c${i}`])], services: 0}
+}
+
 /**
- * One expose on a gateway with few providers and one on the gateway with
- * many (kept from its level), in turns, both holding the same N services.
- * The levels run one after the other, so a change in the machine's load
- * between them (other work, the test clusters settling) lands on one side of
- * the P ratio only; here every round times both within seconds. The few
- * providers' gateway is made here with its clients in cluster a: cluster
- * b's one node is full with the many (20 client pods at 100m CPU each are its
- * 2 CPUs), and a 21st pod would never be scheduled.
+ * A gateway in cluster a with its clients in cluster a: cluster b's one
+ * node is full with the largest level's clients (20 client pods at 100m CPU
+ * each are its 2 CPUs), and a 21st pod would never be scheduled.
  */
-export async function pairedExpose(plugin: Plugin, few: number, many: number, services: number, rounds: number, log: (line: string) => void): Promise<PairedFigures> {
-  const gw = 'scale-paired'
-  const app = 'scale-paired-app'
-  plugin.kubectl(['--context', 'ctx-a', 'create', 'namespace', app])
-  plugin.kubectl(['--context', 'ctx-a', '-n', app, 'create', 'service', 'clusterip', 'web', '--tcp=80:8080'])
+export function makeGateway(plugin: Plugin, name: string, clients: number): Gateway {
+  const app = `${name}-app`
+  const home = ['--context', 'ctx-a', '-n', name]
+  const gateway: Gateway = {home, app, namespaces: [['ctx-a', name], ['ctx-a', app], ...Array.from({length: clients}, (_, i): [string, string] => ['ctx-a', `${name}-c${i}`])], services: 0}
   try {
-    const fewHome = ['--context', 'ctx-a', '-n', gw]
-    plugin.run(['server', 'install', ...fewHome, '--service-type', 'NodePort'])
-    for (let i = 0; i < few; i++) plugin.run(['client', 'install', ...fewHome, '--to', 'ctx-a', '--name', `c${i}`, '--client-namespace', `${gw}-c${i}`])
-    const sides = [
-      {home: fewHome, app, context: 'ctx-a'},
-      {home: ['--context', 'ctx-a', '-n', gatewayOf(many).gw], app: gatewayOf(many).app, context: 'ctx-b'},
-    ]
-    for (const side of sides) plugin.run(['expose', '-f', valuesFile(0, services, side.app), ...side.home])
-    await new Promise((resolve) => setTimeout(resolve, Math.min(20_000, services * 40)))
-    const times: number[][] = [[], []]
-    for (let i = 0; i < rounds; i++) {
-      sides.forEach((side, k) => times[k].push(plugin.run(['expose', 'web', '--port', '80', '--service-namespace', side.app, '--as', 'paired', ...side.home]).ms))
-      for (const side of sides) plugin.run(['unexpose', 'paired', ...side.home])
-    }
-    const figures = {services, fewMs: median(times[0]), manyMs: median(times[1]), ratio: median(times[1].map((ms, i) => ms / times[0][i]))}
-    log(`paired P=${few}/P=${many} at N=${services}: ${figures.fewMs.toFixed(0)} / ${figures.manyMs.toFixed(0)} ms, ${figures.ratio.toFixed(2)}×`)
-    return figures
-  } finally {
-    for (const ns of [gw, app, ...Array.from({length: few}, (_, i) => `${gw}-c${i}`)]) {
-      try {
-        plugin.kubectl(['--context', 'ctx-a', 'delete', 'namespace', ns, '--wait=false'])
-      } catch {}
-    }
+    plugin.kubectl(['--context', 'ctx-a', 'create', 'namespace', app])
+    plugin.kubectl(['--context', 'ctx-a', '-n', app, 'create', 'service', 'clusterip', 'web', '--tcp=80:8080'])
+    plugin.run(['server', 'install', ...home, '--service-type', 'NodePort'])
+    for (let i = 0; i < clients; i++) plugin.run(['client', 'install', ...home, '--to', 'ctx-a', '--name', `c${i}`, '--client-namespace', `${name}-c${i}`])
+  } catch (error) {
+    removeNamespaces(plugin, gateway)
+    throw error
+  }
+  return gateway
+}
+
+/** Exposes more services on the gateway (one expose -f) until it holds `services`. */
+export function growTo(plugin: Plugin, gateway: Gateway, services: number): void {
+  if (services <= gateway.services) return
+  plugin.run(['expose', '-f', valuesFile(gateway.services, services, gateway.app), ...gateway.home])
+  gateway.services = services
+}
+
+/** Deletes the gateway's namespaces (not waiting). */
+export function removeNamespaces(plugin: Plugin, gateway: Gateway): void {
+  for (const [ctx, ns] of gateway.namespaces) {
+    try {
+      plugin.kubectl(['--context', ctx, 'delete', 'namespace', ns, '--wait=false'])
+    } catch {}
   }
 }
+
+/**
+ * One expose on each of two gateways, in turns, `rounds` times: a gateway
+ * with fewer providers or services against one with more. The levels run
+ * one after the other, so what changes on the machine between them (other
+ * work, the aftermath of growing a gateway by hundreds of Services, the
+ * clients of another gateway) lands on one side of a ratio only; here every
+ * round times both within seconds, with the same gateways running.
+ */
+export async function exposeInTurns(plugin: Plugin, label: string, few: Gateway, many: Gateway, rounds: number, log: (line: string) => void): Promise<PairedFigures> {
+  const sides = [few, many]
+  const times: number[][] = [[], []]
+  for (let i = 0; i < rounds; i++) {
+    sides.forEach((side, k) => times[k].push(plugin.run(['expose', 'web', '--port', '80', '--service-namespace', side.app, '--as', 'paired', ...side.home]).ms))
+    for (const side of sides) plugin.run(['unexpose', 'paired', ...side.home])
+  }
+  const figures = {label, fewMs: median(times[0]), manyMs: median(times[1]), ratio: median(times[1].map((ms, i) => ms / times[0][i]))}
+  log(`in turns, ${label}: ${figures.fewMs.toFixed(0)} / ${figures.manyMs.toFixed(0)} ms, ${figures.ratio.toFixed(2)}×`)
+  return figures
+}
+
+/** Waits out a batch's aftermath (kube-proxy programming its Services, the proxies' first checks): 40 ms a service, 20 s at most. */
+export const settleAfter = (services: number) => new Promise((resolve) => setTimeout(resolve, Math.min(20_000, services * 40)))
