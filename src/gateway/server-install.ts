@@ -93,6 +93,13 @@ function trustFor(keys: HomeKeys, registry: Registry): string[] {
 async function selfKeys(home: Home, registry: Registry, settings: ServerSettings, lifetimes: Lifetimes, reporter: Reporter): Promise<ServerKeys> {
   const {cluster, namespace} = home
   const existing = await readHomeKeys(home, {registry, settings})
+  if (!existing && registry.clients.length > 0) {
+    // An adopted chart (or a damaged install): a fresh CA here would cut every registered client.
+    throw conflictError(
+      `the registry in namespace "${namespace}" has clients but the server's key material (server certificate, tls-crypt key) is incomplete; a new CA would cut them all`,
+      'restore the Secrets, or for an adopted chart keep its workloads running until the plugin can take them over (docs/migration.md)',
+    )
+  }
   const keys: HomeKeys = existing ?? (() => {
     const fresh = freshServerSecrets(lifetimes)
     return {mode: 'self', ca: fresh.ca, caCerts: new Map([[inspectCertificate(fresh.ca.cert).serial, fresh.ca.cert]]), server: fresh.server, tlsCrypt: fresh.tlsCrypt}

@@ -1,0 +1,142 @@
+import {conflictError} from '../../errors.js'
+import type {Cluster} from '../../kube/cluster.js'
+import type {KubeObject, Secret} from '../../kube/object.js'
+import {DEFAULT_TUNNEL_NETWORK} from '../../registry/allocate.js'
+import {validateNamespaceName} from '../../registry/validate.js'
+import {names, secretKeys} from '../../render/names.js'
+import {caSecret} from '../../render/server.js'
+import type {Reporter} from '../../ui/reporter.js'
+import type {ExposeRequest} from '../expose.js'
+import type {Home} from '../home.js'
+import {resolveSettings} from '../settings-from-flags.js'
+import {type AdoptedClient, type ChartInstall, planAdoption, type SecretData} from './chart-plan.js'
+
+/** The chart's namespaces (its README's defaults). */
+export const CHART_SERVER_NAMESPACE = 'server'
+export const CHART_CLIENT_NAMESPACE = 'client'
+
+/** Helm keeps an object with this annotation on `helm uninstall`. */
+export const HELM_KEEP = {'helm.sh/resource-policy': 'keep'}
+
+export interface AdoptOptions {
+  clientNamespace: string
+  /** From -f values.yaml; absent: no services adopted (expose them later with expose -f). */
+  services?: ExposeRequest[]
+  /** PEM of --ca-key-file. */
+  caKey?: string
+}
+
+export interface AdoptResult {
+  context: string
+  namespace: string
+  dryRun: boolean
+  clients: AdoptedClient[]
+  services: string[]
+  /** Whether the gateway can issue new client certificates. */
+  canIssue: boolean
+  caKeySource: 'file' | 'cert-manager' | 'none'
+  /** Secrets annotated so that `helm uninstall` keeps them. */
+  kept: string[]
+  remaining: string[]
+  summary: string
+}
+
+const decoded = (secret: Secret | undefined): SecretData =>
+  secret ? Object.fromEntries(Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')])) : undefined
+
+const secretRef = (name: string, namespace: string) => ({apiVersion: 'v1', kind: 'Secret', name, namespace})
+
+/**
+ * The CA key of a cert-manager-managed chart: the server Secret names its
+ * Issuer (cert-manager's annotations), a CA Issuer names its key's Secret.
+ * Unreadable or absent (manual Secrets, no cert-manager): undefined.
+ */
+async function certManagerCaKey(cluster: Cluster, namespace: string, server: Secret | undefined): Promise<string | undefined> {
+  const annotations = server?.metadata.annotations ?? {}
+  const issuerName = annotations['cert-manager.io/issuer-name']
+  if (!issuerName) return undefined
+  const kind = annotations['cert-manager.io/issuer-kind'] === 'ClusterIssuer' ? 'ClusterIssuer' : 'Issuer'
+  try {
+    const issuer = await cluster.read<KubeObject & {spec?: {ca?: {secretName?: string}}}>({apiVersion: 'cert-manager.io/v1', kind, name: issuerName, ...(kind === 'Issuer' ? {namespace} : {})})
+    const secretName = issuer?.spec?.ca?.secretName
+    // A ClusterIssuer's key lives in cert-manager's own namespace: the plugin does not go looking there.
+    if (!secretName || kind !== 'Issuer') return undefined
+    return decoded(await cluster.read<Secret>(secretRef(secretName, namespace)))?.[secretKeys.key]
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Takes over a chart install's state: reads its Secrets on both sides,
+ * checks them (planAdoption: every bad input fails before the first write),
+ * then stores the registry and settings in the chart's server namespace,
+ * the CA key if known, and marks the chart's Secrets for Helm to keep.
+ * Certificates are kept exactly as they are: no client is re-issued.
+ */
+export async function adoptChart(home: Home, providerContexts: string[], options: AdoptOptions, reporter: Reporter): Promise<AdoptResult> {
+  const {cluster, namespace} = home
+  validateNamespaceName(options.clientNamespace, '--client-namespace')
+  if (await home.store.find()) {
+    throw conflictError(`namespace "${namespace}" of context "${cluster.context}" already holds a gateway registry`, 'the chart was adopted already: use "kubectl svcgw status"; or uninstall the plugin\'s server there first')
+  }
+  const serverSecret = await cluster.read<Secret>(secretRef(names.serverCertificates, namespace))
+  const providers = providerContexts.map((context) => ({context, cluster: home.session.open(context)}))
+  const clientSecrets = await Promise.all(providers.map((p) => p.cluster.read<Secret>(secretRef(names.clientCertificates, options.clientNamespace))))
+  const fromCertManager = options.caKey ? undefined : await certManagerCaKey(cluster, namespace, serverSecret)
+  const caKey = options.caKey ? {pem: options.caKey, source: 'file' as const} : fromCertManager ? {pem: fromCertManager, source: 'cert-manager' as const} : undefined
+  const chart: ChartInstall = {
+    serverNamespace: namespace,
+    server: decoded(serverSecret),
+    clients: providers.map((p, i) => ({context: p.context, namespace: options.clientNamespace, secret: decoded(clientSecrets[i])})),
+    ...(caKey ? {caKey} : {}),
+    services: options.services ?? [],
+    tunnelNetwork: DEFAULT_TUNNEL_NETWORK,
+  }
+  const plan = planAdoption(chart)
+  const verb = cluster.dryRun ? 'would record' : 'recorded'
+  reporter.step(`${verb} ${plan.clients.length} client(s) with the certificates they hold: ${plan.clients.map((c) => `${c.name} (serial ${c.serial})`).join(', ')}`)
+
+  // Writes begin here, all validated above. The registry first: its creation is what marks the chart adopted.
+  const settings = resolveSettings(undefined, plan.pki.noCaKey ? {pki: plan.pki} : {})
+  await home.store.ensure(plan.registry, settings)
+  if (plan.ca.key) await cluster.apply(caSecret({cert: plan.ca.cert, key: plan.ca.key}, namespace))
+  const kept: string[] = []
+  const keep = async (target: Cluster, name: string, ns: string) => {
+    await target.mergePatch(secretRef(name, ns), {metadata: {annotations: HELM_KEEP}})
+    kept.push(`${target.context}/${ns}/${name}`)
+  }
+  await keep(cluster, names.serverCertificates, namespace)
+  for (const p of providers) await keep(p.cluster, names.clientCertificates, options.clientNamespace)
+  reporter.step(`${cluster.dryRun ? 'would mark' : 'marked'} ${kept.length} Secret(s) helm.sh/resource-policy: keep`)
+
+  const remaining = remainingSteps(namespace, options.clientNamespace, plan.pki.noCaKey === true, options.services === undefined)
+  const canIssue = !plan.pki.noCaKey
+  return {
+    context: cluster.context,
+    namespace,
+    dryRun: cluster.dryRun,
+    clients: plan.clients,
+    services: plan.services.map((s) => `${s.name}:${s.port} (internalPort ${s.internalPort})`),
+    canIssue,
+    caKeySource: caKey?.source ?? 'none',
+    kept,
+    remaining,
+    summary: [
+      `${cluster.dryRun ? 'would adopt' : 'adopted'} the chart's gateway in namespace ${namespace} of ${cluster.context}: ${plan.clients.length} client(s) (${plan.clients.map((c) => c.name).join(', ')}), ${plan.services.length} service(s), certificates kept as they are`,
+      canIssue ? `the CA key (${caKey?.source === 'file' ? 'from --ca-key-file' : 'from cert-manager\'s CA Secret'}) is stored in ${names.ca}: new clients can be installed` : `no CA key: new clients need "kubectl svcgw adopt ... --ca-key-file" or a CA rotation ("kubectl svcgw certs rotate --ca")`,
+      'still to do:',
+      ...remaining.map((r, i) => `  ${i + 1}. ${r}`),
+    ].join('\n'),
+  }
+}
+
+/** What the operator must still do after the state is adopted, in order. */
+export function remainingSteps(serverNamespace: string, clientNamespace: string, noCaKey: boolean, noServices: boolean): string[] {
+  return [
+    ...(noServices ? [`expose the chart's services: "kubectl svcgw expose -n ${serverNamespace} -f server-values.yaml"`] : []),
+    `uninstall the chart's releases on both sides ("helm uninstall RELEASE -n ${serverNamespace}", and -n ${clientNamespace} in each provider): the Secrets are marked helm.sh/resource-policy: keep and stay; cert-manager Certificates and Issuers of the chart are deleted with it, their Secrets stay`,
+    `the chart's workloads keep running on the kept Secrets: the plugin's own workloads do not replace them yet (see docs/migration.md); until then do not run "server install" in namespace ${serverNamespace}, which refuses an adopted registry without the plugin's tls-crypt key rather than issue a new CA`,
+    ...(noCaKey ? ['before adding a provider: "kubectl svcgw certs rotate --ca" (or adopt again with --ca-key-file on a fresh namespace)'] : []),
+  ]
+}
