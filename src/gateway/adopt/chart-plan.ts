@@ -75,7 +75,7 @@ function parses(pem: string, what: string): ReturnType<typeof inspectCertificate
 export function planAdoption(chart: ChartInstall): AdoptionPlan {
   const now = chart.now ?? new Date()
   const serverWhere = where(names.serverCertificates, chart.serverNamespace)
-  const server = requireKeys(chart.server, serverWhere, `pass --server-namespace with the chart's server namespace (default "server")`)
+  const server = requireKeys(chart.server, serverWhere, `pass -n with the chart's server namespace (default "server")`)
   const caCert = splitPemBundle(server.ca)[0]
   if (!caCert) throw usageError(`ca.crt of ${serverWhere} holds no certificate`, 'check the Secret the chart installed')
   const caInfo = parses(caCert, `ca.crt of ${serverWhere}`)

@@ -1,0 +1,132 @@
+import {strict as assert} from 'node:assert'
+import {mkdtempSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import yaml from 'js-yaml'
+
+import {createCA, issueClientCertificate, issueServerCertificate, type KeyPair} from '../../../src/pki/certificates.js'
+import {inspectCertificate} from '../../../src/pki/inspect.js'
+import {clusters} from '../fixture.js'
+import {assertOneLineError} from '../../unit/cli/run-cli.js'
+import {deleteNamespaces, type Env, expectOk, kubectl, kubectlApply, svcgw} from './harness.js'
+
+const b64 = (text: string) => Buffer.from(text).toString('base64')
+
+/** A Secret as the chart's manual mode has the operator create it (kubernetes.io/tls, three keys), owned by the Helm release. */
+function chartSecret(name: string, namespace: string, pair: KeyPair, ca: string, drop?: string): string {
+  const data: Record<string, string> = {'tls.crt': b64(pair.cert), 'tls.key': b64(pair.key), 'ca.crt': b64(ca)}
+  if (drop) delete data[drop]
+  return yaml.dump({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    // The apiserver requires tls.key of a kubernetes.io/tls Secret: one missing it was made Opaque.
+    type: drop ? 'Opaque' : 'kubernetes.io/tls',
+    metadata: {name, namespace, labels: {'app.kubernetes.io/managed-by': 'Helm'}, annotations: {'meta.helm.sh/release-name': 'service-gw', 'meta.helm.sh/release-namespace': namespace}},
+    data,
+  })
+}
+
+/** A stand-in for the chart's workload: adopt must leave it as it is (the plugin does not replace it yet). */
+const chartDeployment = (name: string, namespace: string) =>
+  yaml.dump({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: {name, namespace, labels: {'app.kubernetes.io/managed-by': 'Helm'}},
+    spec: {replicas: 0, selector: {matchLabels: {app: name}}, template: {metadata: {labels: {app: name}}, spec: {containers: [{name: 'gw', image: 'svcgw.test/testbox:1'}]}}},
+  })
+
+/**
+ * Adopting a chart-shaped install on real apiservers: objects made the way
+ * the chart (manual Secrets) would have, in its namespaces `server` and
+ * `client`. No live tunnel here: the chart's workloads keep running and are
+ * not replaced yet (see docs/testing.md).
+ */
+describe('adopt a chart install (real clusters)', function () {
+  this.timeout(120_000)
+  let env: Env
+  const ca = createCA({commonName: 'chart-ca'})
+  const otherCa = createCA({commonName: 'other-ca'})
+  const server = issueServerCertificate(ca, {commonName: 'service-gw-server'})
+  const client = issueClientCertificate(ca, {commonName: 'provider-b'})
+  const dir = mkdtempSync(join(tmpdir(), 'svcgw-adopt-'))
+  const values = join(dir, 'server-values.yaml')
+  const caKeyFile = join(dir, 'ca.key')
+  const secretData = (ctx: string, ns: string, name: string) => kubectl(env, ['--context', ctx, '-n', ns, 'get', 'secret', name, '-o', 'jsonpath={.data}'])
+  const registryExists = (ns: string) => kubectl(env, ['--context', 'ctx-a', '-n', ns, 'get', 'configmap', '--ignore-not-found', '-o', 'name']).includes('svcgw-registry')
+  const keepAnnotation = (ctx: string, ns: string, name: string) =>
+    kubectl(env, ['--context', ctx, '-n', ns, 'get', 'secret', name, '-o', 'jsonpath={.metadata.annotations.helm\\.sh/resource-policy}'])
+
+  before(async function () {
+    const started = await clusters()
+    if (!started) this.skip()
+    env = {kubeconfig: started.kubeconfig}
+    for (const ns of ['server', 'server-key']) {
+      kubectl(env, ['--context', 'ctx-a', 'create', 'namespace', ns])
+      kubectlApply(env, 'ctx-a', chartSecret('service-gw-server-certificates', ns, server, ca.cert))
+      kubectlApply(env, 'ctx-a', chartDeployment('service-gw-server', ns))
+    }
+    for (const ns of ['client', 'client-nokey', 'client-other']) kubectl(env, ['--context', 'ctx-b', 'create', 'namespace', ns])
+    kubectlApply(env, 'ctx-b', chartSecret('service-gw-client-certificates', 'client', client, ca.cert))
+    kubectlApply(env, 'ctx-b', chartDeployment('service-gw-client', 'client'))
+    kubectlApply(env, 'ctx-b', chartSecret('service-gw-client-certificates', 'client-nokey', client, ca.cert, 'tls.key'))
+    kubectlApply(env, 'ctx-b', chartSecret('service-gw-client-certificates', 'client-other', issueClientCertificate(otherCa, {commonName: 'provider-b'}), otherCa.cert))
+    writeFileSync(values, yaml.dump({services: [{name: 'nginx', port: 80, internalPort: 20080, clientService: {name: 'nginx', namespace: 'default', port: 8080}}]}))
+    writeFileSync(caKeyFile, ca.key, {mode: 0o600})
+  })
+
+  after(() => deleteNamespaces(env, [['ctx-a', 'server'], ['ctx-a', 'server-key'], ['ctx-b', 'client'], ['ctx-b', 'client-nokey'], ['ctx-b', 'client-other']]))
+
+  it('bad inputs fail in one line naming the fix, and write nothing', async () => {
+    assertOneLineError(await svcgw(env, ['adopt', '--context', 'ctx-a', '--to', 'ctx-b', '--client-namespace', 'client-other']), 2, /service-gw-client-certificates in namespace client-other of context "ctx-b" \(CN provider-b\) is not signed by the server's CA chart-ca/)
+    assertOneLineError(await svcgw(env, ['adopt', '--context', 'ctx-a', '--to', 'ctx-b', '--client-namespace', 'client-nokey']), 2, /has no tls\.key: pass --client-namespace/)
+    assertOneLineError(await svcgw(env, ['adopt', '--context', 'ctx-a', '-n', 'nowhere', '--to', 'ctx-b']), 2, /service-gw-server-certificates in namespace nowhere does not exist: pass -n with/)
+    assertOneLineError(await svcgw(env, ['adopt', '--context', 'ctx-a', '--to', 'ctx-b', '--ca-key-file', values]), 2, /holds no PEM private key/)
+    assert.equal(registryExists('server'), false)
+    assert.equal(keepAnnotation('ctx-a', 'server', 'service-gw-server-certificates'), '')
+  })
+
+  it('--dry-run prints what it would do and writes nothing', async () => {
+    const result = expectOk(await svcgw(env, ['adopt', '--context', 'ctx-a', '--to', 'ctx-b', '-f', values, '--dry-run']), 'adopt --dry-run')
+    assert.match(result.stderr, /would record 1 client\(s\).*provider-b/)
+    assert.match(result.stderr, /nothing was changed/)
+    assert.equal(registryExists('server'), false)
+    assert.equal(keepAnnotation('ctx-a', 'server', 'service-gw-server-certificates'), '')
+    assert.equal(keepAnnotation('ctx-b', 'client', 'service-gw-client-certificates'), '')
+  })
+
+  it('adopts: clients by CN with the serial they hold, services from -f, Secrets unchanged but kept by Helm, no CA key', async () => {
+    const serverBefore = secretData('ctx-a', 'server', 'service-gw-server-certificates')
+    const clientBefore = secretData('ctx-b', 'client', 'service-gw-client-certificates')
+    const result = expectOk(await svcgw(env, ['adopt', '--context', 'ctx-a', '--to', 'ctx-b', '-f', values, '-o', 'json']), 'adopt')
+    const out = JSON.parse(result.stdout) as {clients: Array<{name: string; serial: string}>; canIssue: boolean; remaining: string[]}
+    assert.deepEqual(out.clients.map((c) => [c.name, c.serial]), [['provider-b', inspectCertificate(client.cert).serial]])
+    assert.equal(out.canIssue, false)
+    assert.ok(out.remaining.some((r) => r.includes('helm uninstall')))
+    const cm = JSON.parse(kubectl(env, ['--context', 'ctx-a', '-n', 'server', 'get', 'configmap', 'svcgw-registry', '-o', 'json'])) as {data: Record<string, string>}
+    const registry = JSON.parse(cm.data['registry.json']) as {clients: Array<{name: string; serial: string; context: string; namespace: string}>; services: Array<{name: string; internalPort: number}>}
+    assert.deepEqual(registry.clients.map((c) => [c.name, c.serial, c.context, c.namespace]), [['provider-b', inspectCertificate(client.cert).serial, 'ctx-b', 'client']])
+    assert.deepEqual(registry.services.map((s) => [s.name, s.internalPort]), [['nginx', 20080]])
+    assert.deepEqual((JSON.parse(cm.data['settings.json']) as {pki?: unknown}).pki, {mode: 'self', noCaKey: true})
+    assert.equal(secretData('ctx-a', 'server', 'service-gw-server-certificates'), serverBefore)
+    assert.equal(secretData('ctx-b', 'client', 'service-gw-client-certificates'), clientBefore)
+    assert.equal(keepAnnotation('ctx-a', 'server', 'service-gw-server-certificates'), 'keep')
+    assert.equal(keepAnnotation('ctx-b', 'client', 'service-gw-client-certificates'), 'keep')
+    assert.equal(kubectl(env, ['--context', 'ctx-a', '-n', 'server', 'get', 'secret', 'service-gw-ca', '--ignore-not-found', '-o', 'name']), '')
+    // The chart's workloads are left as they are.
+    assert.equal(kubectl(env, ['--context', 'ctx-a', '-n', 'server', 'get', 'deployment', '-o', 'jsonpath={.items[*].metadata.name}']), 'service-gw-server')
+    // A second adopt is refused; server install refuses to make a new CA under the adopted clients.
+    assertOneLineError(await svcgw(env, ['adopt', '--context', 'ctx-a', '--to', 'ctx-b']), 4, /already holds a gateway registry/)
+    assertOneLineError(await svcgw(env, ['server', 'install', '--context', 'ctx-a', '-n', 'server', '--no-wait']), 4, /a new CA would cut them all/)
+    assert.equal(secretData('ctx-a', 'server', 'service-gw-server-certificates'), serverBefore)
+  })
+
+  it('with --ca-key-file the CA key is stored in the server namespace only, and the gateway can issue', async () => {
+    const result = expectOk(await svcgw(env, ['adopt', '--context', 'ctx-a', '-n', 'server-key', '--to', 'ctx-b', '--ca-key-file', caKeyFile, '-o', 'json']), 'adopt --ca-key-file')
+    assert.equal((JSON.parse(result.stdout) as {canIssue: boolean}).canIssue, true)
+    assert.doesNotMatch(result.stdout + result.stderr, /PRIVATE KEY/)
+    const stored = Buffer.from(kubectl(env, ['--context', 'ctx-a', '-n', 'server-key', 'get', 'secret', 'service-gw-ca', '-o', 'jsonpath={.data.tls\\.key}']), 'base64').toString('utf8')
+    assert.equal(stored, ca.key)
+    const cm = JSON.parse(kubectl(env, ['--context', 'ctx-a', '-n', 'server-key', 'get', 'configmap', 'svcgw-registry', '-o', 'json'])) as {data: Record<string, string>}
+    assert.equal((JSON.parse(cm.data['settings.json']) as {pki?: unknown}).pki, undefined)
+  })
+})
