@@ -1,3 +1,5 @@
+import {createPrivateKey} from 'node:crypto'
+
 import {usageError} from '../../errors.js'
 import {inspectCertificate, isIssuedBy, keyMatches, splitPemBundle} from '../../pki/inspect.js'
 import {allocateInternalPort, allocateTunnelIP} from '../../registry/allocate.js'
@@ -41,9 +43,19 @@ export interface AdoptionPlan {
   registry: Registry
   pki: PkiSettings
   /** The CA certificate (public) and, when known, its key. */
-  ca: {cert: string; key?: string}
+  ca: {cert: string; key?: string; keySource?: 'file' | 'cert-manager'}
   clients: AdoptedClient[]
   services: ExposedService[]
+  /** Things the operator should know that do not stop the adoption. */
+  notes: string[]
+}
+
+function isRsaKey(pem: string): boolean {
+  try {
+    return createPrivateKey(pem).asymmetricKeyType === 'rsa'
+  } catch {
+    return false
+  }
 }
 
 const where = (secret: string, namespace: string, context?: string) => `Secret ${secret} in namespace ${namespace}${context ? ` of context "${context}"` : ''}`
@@ -86,8 +98,16 @@ export function planAdoption(chart: ChartInstall): AdoptionPlan {
     throw usageError(`the server certificate in ${serverWhere} is not for serverAuth, which the clients require (remote-cert-tls server)`, 'reissue it with extended key usage serverAuth, then adopt')
   }
   if (!keyMatches(server.cert, server.key)) throw usageError(`tls.key of ${serverWhere} does not belong to its tls.crt`, 'check the Secret the chart installed')
-  if (chart.caKey && !keyMatches(caCert, chart.caKey.pem)) {
-    throw usageError(`the CA key ${chart.caKey.source === 'file' ? 'of --ca-key-file' : 'of the cert-manager CA Secret'} does not belong to the CA in ca.crt of ${serverWhere}`, 'give the key of the CA that issued the chart\'s certificates, or leave out --ca-key-file')
+  const notes: string[] = []
+  let caKey = chart.caKey
+  if (caKey && !isRsaKey(caKey.pem)) {
+    // The plugin signs with node-forge, which signs with RSA keys only.
+    if (caKey.source === 'file') throw usageError('the key of --ca-key-file is not an RSA key, and the plugin issues with RSA CAs only', 'leave out --ca-key-file and move to a CA of the plugin with "kubectl svcgw certs rotate --ca"')
+    notes.push('the chart\'s CA key (cert-manager) is not RSA, which the plugin cannot sign with: adopted without it')
+    caKey = undefined
+  }
+  if (caKey && !keyMatches(caCert, caKey.pem)) {
+    throw usageError(`the CA key ${caKey.source === 'file' ? 'of --ca-key-file' : 'of the cert-manager CA Secret'} does not belong to the CA in ca.crt of ${serverWhere}`, 'give the key of the CA that issued the chart\'s certificates, or leave out --ca-key-file')
   }
   if (chart.clients.length === 0) throw usageError('no provider given', 'pass --to PROVIDER for each provider cluster of the chart')
 
@@ -127,6 +147,6 @@ export function planAdoption(chart: ChartInstall): AdoptionPlan {
     server: {serial: serverInfo.serial, notAfter: serverInfo.notAfter.toISOString(), ca: caInfo.serial},
   }
   // Without the CA key the gateway serves the clients it has and issues nothing until a CA rotation.
-  const pki: PkiSettings = chart.caKey ? {mode: 'self'} : {mode: 'self', noCaKey: true}
-  return {registry, pki, ca: {cert: caCert, ...(chart.caKey ? {key: chart.caKey.pem} : {})}, clients, services: registry.services}
+  const pki: PkiSettings = caKey ? {mode: 'self'} : {mode: 'self', noCaKey: true}
+  return {registry, pki, ca: {cert: caCert, ...(caKey ? {key: caKey.pem, keySource: caKey.source} : {})}, clients, services: registry.services, notes}
 }

@@ -94,6 +94,7 @@ export async function adoptChart(home: Home, providerContexts: string[], options
     tunnelNetwork: DEFAULT_TUNNEL_NETWORK,
   }
   const plan = planAdoption(chart)
+  for (const note of plan.notes) reporter.warn(note)
   const verb = cluster.dryRun ? 'would record' : 'recorded'
   reporter.step(`${verb} ${plan.clients.length} client(s) with the certificates they hold: ${plan.clients.map((c) => `${c.name} (serial ${c.serial})`).join(', ')}`)
 
@@ -119,12 +120,12 @@ export async function adoptChart(home: Home, providerContexts: string[], options
     clients: plan.clients,
     services: plan.services.map((s) => `${s.name}:${s.port} (internalPort ${s.internalPort})`),
     canIssue,
-    caKeySource: caKey?.source ?? 'none',
+    caKeySource: plan.ca.keySource ?? 'none',
     kept,
     remaining,
     summary: [
       `${cluster.dryRun ? 'would adopt' : 'adopted'} the chart's gateway in namespace ${namespace} of ${cluster.context}: ${plan.clients.length} client(s) (${plan.clients.map((c) => c.name).join(', ')}), ${plan.services.length} service(s), certificates kept as they are`,
-      canIssue ? `the CA key (${caKey?.source === 'file' ? 'from --ca-key-file' : 'from cert-manager\'s CA Secret'}) is stored in ${names.ca}: new clients can be installed` : `no CA key: new clients need "kubectl svcgw adopt ... --ca-key-file" or a CA rotation ("kubectl svcgw certs rotate --ca")`,
+      canIssue ? `the CA key (${plan.ca.keySource === 'file' ? 'from --ca-key-file' : 'from cert-manager\'s CA Secret'}) is stored in ${names.ca}: new clients can be installed` : `no CA key: new clients need "kubectl svcgw adopt ... --ca-key-file" or a CA rotation ("kubectl svcgw certs rotate --ca")`,
       'still to do:',
       ...remaining.map((r, i) => `  ${i + 1}. ${r}`),
     ].join('\n'),

@@ -6,6 +6,7 @@ import yaml from 'js-yaml'
 
 import {createCA, issueClientCertificate, issueServerCertificate, type KeyPair} from '../../../src/pki/certificates.js'
 import {inspectCertificate} from '../../../src/pki/inspect.js'
+import {certManager} from '../certmanager/run.js'
 import {clusters} from '../fixture.js'
 import {assertOneLineError} from '../../unit/cli/run-cli.js'
 import {deleteNamespaces, type Env, expectOk, kubectl, kubectlApply, svcgw} from './harness.js'
@@ -128,5 +129,57 @@ describe('adopt a chart install (real clusters)', function () {
     assert.equal(stored, ca.key)
     const cm = JSON.parse(kubectl(env, ['--context', 'ctx-a', '-n', 'server-key', 'get', 'configmap', 'svcgw-registry', '-o', 'json'])) as {data: Record<string, string>}
     assert.equal((JSON.parse(cm.data['settings.json']) as {pki?: unknown}).pki, undefined)
+  })
+})
+
+/** The chart's cert-manager objects: self-signed bootstrap → CA Certificate → CA Issuer, then the server's and a client's Certificates. */
+function chartCertManagerChain(namespace: string): string {
+  const issuer = (name: string, spec: object) => ({apiVersion: 'cert-manager.io/v1', kind: 'Issuer', metadata: {name, namespace}, spec})
+  const certificate = (name: string, spec: object) => ({apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: {name, namespace}, spec})
+  return [
+    issuer('service-gw-selfsigned', {selfSigned: {}}),
+    certificate('service-gw-ca', {isCA: true, commonName: 'chart-cm-ca', secretName: 'service-gw-ca-keypair', issuerRef: {name: 'service-gw-selfsigned', kind: 'Issuer'}}),
+    issuer('service-gw-ca-issuer', {ca: {secretName: 'service-gw-ca-keypair'}}),
+    certificate('service-gw-server', {commonName: 'service-gw-server', secretName: 'service-gw-server-certificates', usages: ['server auth', 'digital signature', 'key encipherment'], issuerRef: {name: 'service-gw-ca-issuer', kind: 'Issuer'}}),
+    certificate('service-gw-client-provider-b', {commonName: 'provider-b', secretName: 'service-gw-client-provider-b', usages: ['client auth', 'digital signature', 'key encipherment'], issuerRef: {name: 'service-gw-ca-issuer', kind: 'Issuer'}}),
+  ].map((o) => yaml.dump(o)).join('---\n')
+}
+
+/**
+ * A chart installed with cert-manager (real cert-manager): the CA key is in
+ * the server cluster, so the adopted gateway can issue; the client's
+ * Secret was copied to the provider by hand, as the chart's users did.
+ */
+describe('adopt a cert-manager chart install (real cert-manager, real clusters)', function () {
+  this.timeout(300_000)
+  let env: Env
+
+  before(async function () {
+    const started = await clusters()
+    if (!started) this.skip()
+    env = {kubeconfig: started.kubeconfig}
+    await certManager(started, 'ctx-a')
+    kubectl(env, ['--context', 'ctx-a', 'create', 'namespace', 'server-cm'])
+    kubectl(env, ['--context', 'ctx-b', 'create', 'namespace', 'client-cm'])
+    kubectlApply(env, 'ctx-a', chartCertManagerChain('server-cm'))
+    for (const name of ['service-gw-ca', 'service-gw-server', 'service-gw-client-provider-b']) {
+      kubectl(env, ['--context', 'ctx-a', '-n', 'server-cm', 'wait', '--for=condition=Ready', `certificate/${name}`, '--timeout=120s'])
+    }
+    const issued = JSON.parse(kubectl(env, ['--context', 'ctx-a', '-n', 'server-cm', 'get', 'secret', 'service-gw-client-provider-b', '-o', 'json'])) as {data: Record<string, string>}
+    kubectlApply(env, 'ctx-b', yaml.dump({apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls', metadata: {name: 'service-gw-client-certificates', namespace: 'client-cm'}, data: issued.data}))
+  })
+
+  after(() => deleteNamespaces(env, [['ctx-a', 'server-cm'], ['ctx-b', 'client-cm']]))
+
+  it('finds the CA key through the CA Issuer, stores it as the gateway CA, keeps the client serial', async () => {
+    const clientPem = Buffer.from(kubectl(env, ['--context', 'ctx-b', '-n', 'client-cm', 'get', 'secret', 'service-gw-client-certificates', '-o', 'jsonpath={.data.tls\\.crt}']), 'base64').toString('utf8')
+    const result = expectOk(await svcgw(env, ['adopt', '--context', 'ctx-a', '-n', 'server-cm', '--to', 'ctx-b', '--client-namespace', 'client-cm', '-o', 'json']), 'adopt (cert-manager)')
+    const out = JSON.parse(result.stdout) as {clients: Array<{name: string; serial: string}>; canIssue: boolean; caKeySource: string}
+    assert.deepEqual(out.clients.map((c) => [c.name, c.serial]), [['provider-b', inspectCertificate(clientPem).serial]])
+    assert.equal(out.canIssue, true)
+    assert.equal(out.caKeySource, 'cert-manager')
+    assert.doesNotMatch(result.stdout + result.stderr, /PRIVATE KEY/)
+    const key = (name: string) => kubectl(env, ['--context', 'ctx-a', '-n', 'server-cm', 'get', 'secret', name, '-o', 'jsonpath={.data.tls\\.key}'])
+    assert.equal(key('service-gw-ca'), key('service-gw-ca-keypair'))
   })
 })

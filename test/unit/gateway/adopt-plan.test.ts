@@ -1,4 +1,5 @@
 import {strict as assert} from 'node:assert'
+import {generateKeyPairSync} from 'node:crypto'
 
 import {planAdoption, type ChartInstall} from '../../../src/gateway/adopt/chart-plan.js'
 import {createCA, issueClientCertificate, issueServerCertificate, type KeyPair} from '../../../src/pki/certificates.js'
@@ -60,6 +61,14 @@ describe('adopting a chart install (pure plan)', () => {
   it('refuses a server certificate that is not for serverAuth, and a CA key of another CA', () => {
     assert.match(errorOf(() => planAdoption(chart({server: data(clientA)}))).message, /not for serverAuth/)
     assert.match(errorOf(() => planAdoption(chart({caKey: {pem: otherCa.key, source: 'file'}}))).message, /does not belong to the CA/)
+  })
+
+  it('an ECDSA CA key cannot sign here: refused from --ca-key-file, left out (noCaKey, with a note) from cert-manager', () => {
+    const ec = generateKeyPairSync('ec', {namedCurve: 'prime256v1'}).privateKey.export({type: 'pkcs8', format: 'pem'}).toString()
+    assert.match(errorOf(() => planAdoption(chart({caKey: {pem: ec, source: 'file'}}))).message, /not an RSA key/)
+    const plan = planAdoption(chart({caKey: {pem: ec, source: 'cert-manager'}}))
+    assert.deepEqual(plan.pki, {mode: 'self', noCaKey: true})
+    assert.match(plan.notes.join(), /not RSA/)
   })
 
   it('refuses two providers whose certificates share a CN', () => {
