@@ -135,9 +135,10 @@ export async function adoptChart(home: Home, providerContexts: string[], options
 /** What the operator must still do after the state is adopted, in order. */
 export function remainingSteps(serverNamespace: string, clientNamespace: string, noCaKey: boolean, noServices: boolean): string[] {
   return [
-    ...(noServices ? [`expose the chart's services: "kubectl svcgw expose -n ${serverNamespace} -f server-values.yaml"`] : []),
-    `uninstall the chart's releases on both sides ("helm uninstall RELEASE -n ${serverNamespace}", and -n ${clientNamespace} in each provider): the Secrets are marked helm.sh/resource-policy: keep and stay; cert-manager Certificates and Issuers of the chart are deleted with it, their Secrets stay`,
-    `the chart's workloads keep running on the kept Secrets: the plugin's own workloads do not replace them yet (see docs/migration.md); until then do not run "server install" in namespace ${serverNamespace}, which refuses an adopted registry without the plugin's tls-crypt key rather than issue a new CA`,
-    ...(noCaKey ? ['before adding a provider: "kubectl svcgw certs rotate --ca" (or adopt again with --ca-key-file on a fresh namespace)'] : []),
+    ...(noServices ? [`record the chart's services: "kubectl svcgw expose -n ${serverNamespace} -f server-values.yaml"`] : []),
+    // Uninstalling first would stop the tunnels with nothing to take over: the order matters.
+    `keep the chart's releases running: the plugin's workloads do not replace the chart's yet (docs/migration.md), and "server install" in namespace ${serverNamespace} refuses until they can`,
+    `once the workloads are taken over, uninstall the chart's releases ("helm uninstall RELEASE -n ${serverNamespace}", and -n ${clientNamespace} in each provider): the Secrets are marked helm.sh/resource-policy: keep and stay; the chart's cert-manager Certificates and Issuers go with it, their Secrets stay`,
+    ...(noCaKey ? ['before adding a provider: "kubectl svcgw certs rotate --ca", or adopt with --ca-key-file'] : []),
   ]
 }
