@@ -51,7 +51,7 @@ const secretRef = (name: string, namespace: string) => ({apiVersion: 'v1', kind:
  * Issuer (cert-manager's annotations), a CA Issuer names its key's Secret.
  * Unreadable or absent (manual Secrets, no cert-manager): undefined.
  */
-async function certManagerCaKey(cluster: Cluster, namespace: string, server: Secret | undefined): Promise<string | undefined> {
+async function certManagerCaKey(cluster: Cluster, namespace: string, server: Secret | undefined, reporter: Reporter): Promise<string | undefined> {
   const annotations = server?.metadata.annotations ?? {}
   const issuerName = annotations['cert-manager.io/issuer-name']
   if (!issuerName) return undefined
@@ -62,7 +62,9 @@ async function certManagerCaKey(cluster: Cluster, namespace: string, server: Sec
     // A ClusterIssuer's key lives in cert-manager's own namespace: the plugin does not go looking there.
     if (!secretName || kind !== 'Issuer') return undefined
     return decoded(await cluster.read<Secret>(secretRef(secretName, namespace)))?.[secretKeys.key]
-  } catch {
+  } catch (error) {
+    // Not fatal: the chart is adopted without the key (as a manual one), and the operator is told why.
+    reporter.warn(`cannot read the chart's CA key through ${kind} ${issuerName} (${(error as Error).message.split('\n')[0]}): adopting without it; pass --ca-key-file to give it`)
     return undefined
   }
 }
@@ -83,7 +85,7 @@ export async function adoptChart(home: Home, providerContexts: string[], options
   const serverSecret = await cluster.read<Secret>(secretRef(names.serverCertificates, namespace))
   const providers = providerContexts.map((context) => ({context, cluster: home.session.open(context)}))
   const clientSecrets = await Promise.all(providers.map((p) => p.cluster.read<Secret>(secretRef(names.clientCertificates, options.clientNamespace))))
-  const fromCertManager = options.caKey ? undefined : await certManagerCaKey(cluster, namespace, serverSecret)
+  const fromCertManager = options.caKey ? undefined : await certManagerCaKey(cluster, namespace, serverSecret, reporter)
   const caKey = options.caKey ? {pem: options.caKey, source: 'file' as const} : fromCertManager ? {pem: fromCertManager, source: 'cert-manager' as const} : undefined
   const chart: ChartInstall = {
     serverNamespace: namespace,
