@@ -15,11 +15,14 @@ The CA key comes from --ca-key-file or, for a cert-manager-managed chart, from i
     '<%= config.bin %> adopt --context consumer --to provider-a --ca-key-file ca.key --dry-run',
   ]
   static override flags = {
+    // The chart's server namespace by default, not the plugin's svcgw.
+    namespace: Flags.string({char: 'n', description: 'The chart\'s server namespace in the consumer cluster (default: server).', helpGroup: 'KUBE'}),
     to: Flags.string({description: 'Kubeconfig context of a provider cluster that runs the chart\'s client (repeatable).', multiple: true, required: true}),
     'client-namespace': Flags.string({description: 'The chart\'s client namespace in the providers.', default: 'client'}),
     file: Flags.string({char: 'f', description: 'The chart\'s server values.yaml (its services: list), or - for stdin.'}),
     'ca-key-file': Flags.string({description: 'PEM file with the private key of the chart\'s CA (manual mode): lets the gateway issue new clients. Stored only in the server cluster.'}),
-    ...dryRunFlags,
+    // No --show-secrets: a dry run of adopt would show the CA key of --ca-key-file, which is never printed.
+    'dry-run': dryRunFlags['dry-run'],
   }
 
   async run(): Promise<unknown> {
