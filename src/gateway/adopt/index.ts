@@ -102,15 +102,24 @@ export async function adoptChart(home: Home, providerContexts: string[], options
 
   // Writes begin here, all validated above. The registry first: its creation is what marks the chart adopted.
   const settings = resolveSettings(undefined, plan.pki.noCaKey ? {pki: plan.pki} : {})
+  // A chart's own CA Secret may carry our name already (cert-manager's chain): never remove one we did not create.
+  const caSecretExisted = Boolean(await cluster.read(secretRef(names.ca, namespace)))
   await home.store.ensure(plan.registry, settings)
-  if (plan.ca.key) await cluster.apply(caSecret({cert: plan.ca.cert, key: plan.ca.key}, namespace))
   const kept: string[] = []
-  const keep = async (target: Cluster, name: string, ns: string) => {
-    await target.mergePatch(secretRef(name, ns), {metadata: {annotations: HELM_KEEP}})
-    kept.push(`${target.context}/${ns}/${name}`)
+  try {
+    if (plan.ca.key) await cluster.apply(caSecret({cert: plan.ca.cert, key: plan.ca.key}, namespace))
+    const keep = async (target: Cluster, name: string, ns: string) => {
+      await target.mergePatch(secretRef(name, ns), {metadata: {annotations: HELM_KEEP}})
+      kept.push(`${target.context}/${ns}/${name}`)
+    }
+    await keep(cluster, names.serverCertificates, namespace)
+    for (const p of providers) await keep(p.cluster, names.clientCertificates, options.clientNamespace)
+  } catch (error) {
+    // Nothing half-applied: without its registry the namespace is as before (a keep annotation is harmless), and adopt can run again.
+    await cluster.remove({apiVersion: 'v1', kind: 'ConfigMap', name: names.registry, namespace}).catch(() => undefined)
+    if (plan.ca.key && !caSecretExisted) await cluster.remove(secretRef(names.ca, namespace)).catch(() => undefined)
+    throw error
   }
-  await keep(cluster, names.serverCertificates, namespace)
-  for (const p of providers) await keep(p.cluster, names.clientCertificates, options.clientNamespace)
   reporter.step(`${cluster.dryRun ? 'would mark' : 'marked'} ${kept.length} Secret(s) helm.sh/resource-policy: keep`)
 
   const remaining = remainingSteps(namespace, options.clientNamespace, plan.pki.noCaKey === true, options.services === undefined)
