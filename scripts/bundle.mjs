@@ -16,7 +16,7 @@ const src = join(root, 'src')
 const files = (dir) =>
   readdirSync(dir, {withFileTypes: true}).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []))
 
-const entryPoints = [...files(join(src, 'commands')), join(src, 'run.ts'), ...(existsSync(join(src, 'completion')) ? [join(src, 'completion', 'main.ts')] : [])]
+const entryPoints = [...files(join(src, 'commands')), join(src, 'run.ts'), join(src, 'fastpath', 'list.ts'), ...(existsSync(join(src, 'completion')) ? [join(src, 'completion', 'main.ts')] : [])]
 
 const result = await build({
   absWorkingDir: root,

@@ -5,7 +5,7 @@
 // 2. `list` against a test cluster, paired with `kubectl get configmap` of the registry;
 // 3. `server install` + 50 `expose` against `kubectl apply --server-side` of the same
 //    rendered objects, on the real test control plane (wall time).
-// Run: npx tsx bench/cli/run.ts [--rounds 10] [--exposes 50] [--startup-only]
+// Run: npx tsx bench/cli/run.ts [--rounds 10] [--exposes 50] [--startup-only | --list-only]
 import {execFileSync, spawnSync} from 'node:child_process'
 import {mkdtempSync, readFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
@@ -58,10 +58,11 @@ const startupCases = (plugin: string[], complete: string[]) => [
   {name: '--help, no compile cache (a first run)', run: () => cpuOnce(plugin[0], [...plugin.slice(1), '--help'], {...process.env, NODE_DISABLE_COMPILE_CACHE: '1'})},
 ]
 
+const listOnly = process.argv.includes('--list-only')
 const nodeVersion = spawnSync(process.execPath, ['--version'], {encoding: 'utf8'}).stdout.trim()
-table(`start-up, this machine's node ${nodeVersion} (node bin/run.js)`, paired(kubectlVersion, startupCases([process.execPath, BIN], [process.execPath, COMPLETE]), ROUNDS), 'kubectl version --client')
+if (!listOnly) table(`start-up, this machine's node ${nodeVersion} (node bin/run.js)`, paired(kubectlVersion, startupCases([process.execPath, BIN], [process.execPath, COMPLETE]), ROUNDS), 'kubectl version --client')
 const archive = unpackedArchive()
-if (archive) {
+if (archive && !listOnly) {
   const runtime = spawnSync(join(archive, 'node', 'bin', 'node'), ['--version'], {encoding: 'utf8'}).stdout.trim()
   table(`start-up, release archive (launcher + node ${runtime})`, paired(kubectlVersion, startupCases([join(archive, 'kubectl-svcgw')], [join(archive, 'kubectl_complete-svcgw')]), ROUNDS), 'kubectl version --client')
 }
@@ -92,9 +93,21 @@ try {
   const installMs = Number(process.hrtime.bigint() - started) / 1e6
   // A command that reads the cluster: `list` (kubeconfig, client library, one ConfigMap) against kubectl reading the same ConfigMap.
   const listEnv = {...env}
-  const listCases = [{name: 'list', run: () => cpuOnce(process.execPath, [BIN, 'list', ...home], listEnv)}]
-  if (archive) listCases.push({name: 'list (release archive)', run: () => cpuOnce(join(archive, 'kubectl-svcgw'), ['list', ...home], listEnv)})
+  // `list` is answered by bin/run.js's fast path (src/fastpath); SVCGW_FULL_CLI=1 measures the full CLI beside it.
+  const fullEnv = {...listEnv, SVCGW_FULL_CLI: '1'}
+  const listCases = [
+    {name: `list (node ${nodeVersion})`, run: () => cpuOnce(process.execPath, [BIN, 'list', ...home], listEnv)},
+    {name: `list, full CLI (node ${nodeVersion})`, run: () => cpuOnce(process.execPath, [BIN, 'list', ...home], fullEnv)},
+  ]
+  if (archive) {
+    listCases.push({name: 'list (release archive)', run: () => cpuOnce(join(archive, 'kubectl-svcgw'), ['list', ...home], listEnv)})
+    listCases.push({name: 'list, full CLI (release archive)', run: () => cpuOnce(join(archive, 'kubectl-svcgw'), ['list', ...home], fullEnv)})
+  }
   table('on a test cluster', paired(() => cpuOnce('kubectl', ['--kubeconfig', set.kubeconfig, ...home, 'get', 'configmap', 'svcgw-registry'], listEnv), listCases, ROUNDS), 'kubectl get configmap svcgw-registry')
+  if (listOnly) {
+    await set.stop()
+    process.exit(0)
+  }
   run(['client', 'install', ...home, '--to', 'ctx-b', '--client-namespace', 'bench-gwc', '--no-wait'])
   // What each expose applies on the server side, captured before it runs (not timed), for kubectl to apply.
   const perExpose: string[] = []

@@ -73,10 +73,27 @@ export interface ProviderLevel {
   unexposeAllMs: number
 }
 
-export async function controlPlaneFigures(plugin: Plugin, providers: number, sizes: number[], rounds: number, log: (line: string) => void): Promise<ProviderLevel> {
-  const gw = `scale-p${providers}`
-  const app = `scale-app-p${providers}`
+/** The namespaces of the gateway with P clients, for the paired rounds and the cleanup. */
+const gatewayOf = (providers: number) => ({gw: `scale-p${providers}`, app: `scale-app-p${providers}`})
+
+/** Deletes the gateway with P clients and its provider namespaces (not waiting). */
+export function removeGateway(plugin: Plugin, providers: number): void {
+  const {gw, app} = gatewayOf(providers)
+  for (const [ctx, ns] of [['ctx-a', gw], ['ctx-b', app], ...Array.from({length: providers}, (_, i) => ['ctx-b', `${gw}-c${i}`])]) {
+    try {
+      plugin.kubectl(['--context', ctx, 'delete', 'namespace', ns, '--wait=false'])
+    } catch {}
+  }
+}
+
+/**
+ * With `keep`, the gateway stays (emptied by the last `unexpose --all`) for
+ * pairedExpose; the caller removes it.
+ */
+export async function controlPlaneFigures(plugin: Plugin, providers: number, sizes: number[], rounds: number, log: (line: string) => void, keep = false): Promise<ProviderLevel> {
+  const {gw, app} = gatewayOf(providers)
   const home = ['--context', 'ctx-a', '-n', gw]
+  let failed = true
   plugin.kubectl(['--context', 'ctx-b', 'create', 'namespace', app])
   plugin.kubectl(['--context', 'ctx-b', '-n', app, 'create', 'service', 'clusterip', 'web', '--tcp=80:8080'])
   plugin.run(['server', 'install', ...home, '--service-type', 'NodePort'])
@@ -91,6 +108,9 @@ export async function controlPlaneFigures(plugin: Plugin, providers: number, siz
         const r = plugin.run(['expose', '-f', valuesFile(current, n, app), ...home])
         batch = {services: n - current, ms: r.ms}
         current = n
+        // The batch's aftermath (kube-proxy programming hundreds of Services, the proxies' first
+        // checks of them) is not counted against the commands measured next: 40 ms a service, 20 s at most.
+        await new Promise((resolve) => setTimeout(resolve, Math.min(20_000, batch!.services * 40)))
       }
       const exposes: Array<{ms: number; stats?: Stats}> = []
       const unexposes: number[] = []
@@ -117,11 +137,59 @@ export async function controlPlaneFigures(plugin: Plugin, providers: number, siz
     }
     const all = plugin.run(['unexpose', '--all', ...home])
     log(`P=${providers}: unexpose --all of ${current} services ${all.ms.toFixed(0)} ms`)
+    failed = false
     return {byN: figures, unexposeAllMs: all.ms}
   } finally {
-    for (const [ctx, ns] of [['ctx-a', gw], ['ctx-b', app], ...Array.from({length: providers}, (_, i) => ['ctx-b', `${gw}-c${i}`])]) {
+    if (failed || !keep) removeGateway(plugin, providers)
+  }
+}
+
+export interface PairedFigures {
+  services: number
+  /** Median ms of one expose on each gateway. */
+  fewMs: number
+  manyMs: number
+  /** Median of each round's many / few. */
+  ratio: number
+}
+
+/**
+ * One expose on a gateway with few providers and one on the gateway with
+ * many (kept from its level), in turns, both holding the same N services.
+ * The levels run one after the other, so a change in the machine's load
+ * between them (other work, the test clusters settling) lands on one side of
+ * the P ratio only; here every round times both within seconds. The few
+ * providers' gateway is made here with its clients in cluster a: cluster
+ * b's one node is full with the many (20 client pods at 100m CPU each are its
+ * 2 CPUs), and a 21st pod would never be scheduled.
+ */
+export async function pairedExpose(plugin: Plugin, few: number, many: number, services: number, rounds: number, log: (line: string) => void): Promise<PairedFigures> {
+  const gw = 'scale-paired'
+  const app = 'scale-paired-app'
+  plugin.kubectl(['--context', 'ctx-a', 'create', 'namespace', app])
+  plugin.kubectl(['--context', 'ctx-a', '-n', app, 'create', 'service', 'clusterip', 'web', '--tcp=80:8080'])
+  try {
+    const fewHome = ['--context', 'ctx-a', '-n', gw]
+    plugin.run(['server', 'install', ...fewHome, '--service-type', 'NodePort'])
+    for (let i = 0; i < few; i++) plugin.run(['client', 'install', ...fewHome, '--to', 'ctx-a', '--name', `c${i}`, '--client-namespace', `${gw}-c${i}`])
+    const sides = [
+      {home: fewHome, app, context: 'ctx-a'},
+      {home: ['--context', 'ctx-a', '-n', gatewayOf(many).gw], app: gatewayOf(many).app, context: 'ctx-b'},
+    ]
+    for (const side of sides) plugin.run(['expose', '-f', valuesFile(0, services, side.app), ...side.home])
+    await new Promise((resolve) => setTimeout(resolve, Math.min(20_000, services * 40)))
+    const times: number[][] = [[], []]
+    for (let i = 0; i < rounds; i++) {
+      sides.forEach((side, k) => times[k].push(plugin.run(['expose', 'web', '--port', '80', '--service-namespace', side.app, '--as', 'paired', ...side.home]).ms))
+      for (const side of sides) plugin.run(['unexpose', 'paired', ...side.home])
+    }
+    const figures = {services, fewMs: median(times[0]), manyMs: median(times[1]), ratio: median(times[1].map((ms, i) => ms / times[0][i]))}
+    log(`paired P=${few}/P=${many} at N=${services}: ${figures.fewMs.toFixed(0)} / ${figures.manyMs.toFixed(0)} ms, ${figures.ratio.toFixed(2)}×`)
+    return figures
+  } finally {
+    for (const ns of [gw, app, ...Array.from({length: few}, (_, i) => `${gw}-c${i}`)]) {
       try {
-        plugin.kubectl(['--context', ctx, 'delete', 'namespace', ns, '--wait=false'])
+        plugin.kubectl(['--context', 'ctx-a', 'delete', 'namespace', ns, '--wait=false'])
       } catch {}
     }
   }

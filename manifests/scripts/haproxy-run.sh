@@ -25,7 +25,9 @@ ROOT="${SVCGW_ROOT:-/etc/svcgw}"
 # Polled every second: an md5sum of one small file, and a second off every change that waits for it.
 INTERVAL="${SVCGW_WATCH_INTERVAL:-1}"
 DRAIN="${SVCGW_DRAIN_SECONDS:-10}"
-STATS='http://127.0.0.1:8404/stats'
+# scope=stats: the page shows only the stats proxy itself. The whole page lists every service and
+# server (5.7 MB with 1000 services), and it is fetched every 0.2 s while a reload is confirmed.
+STATS='http://127.0.0.1:8404/stats?scope=stats'
 cd "$ROOT" || exit 1
 SRC=haproxy/haproxy.cfg
 CFG=run/haproxy-running.cfg

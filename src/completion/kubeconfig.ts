@@ -1,13 +1,4 @@
 import {existsSync, readFileSync} from 'node:fs'
-import {homedir} from 'node:os'
-import {delimiter, join} from 'node:path'
-
-/** The kubeconfig files kubectl would read: --kubeconfig, else $KUBECONFIG's list, else ~/.kube/config. */
-export function kubeconfigFiles(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string[] {
-  if (flag) return [flag]
-  if (env.KUBECONFIG) return env.KUBECONFIG.split(delimiter).filter(Boolean)
-  return [join(homedir(), '.kube', 'config')]
-}
 
 /** Context names of those files, in order, each once; unreadable files give none (completion stays silent). */
 export async function contextNames(files: string[]): Promise<string[]> {

@@ -4,14 +4,15 @@
 // timeout, from kubectl itself. Any failure offers nothing rather than printing an error.
 import {readRegistry, serviceNames} from './cluster.js'
 import {complete, Directive, formatCompletion} from './complete.js'
-import {contextNames, kubeconfigFiles} from './kubeconfig.js'
+import {kubeconfigFiles} from '../kube/kubeconfig-files.js'
+import {contextNames} from './kubeconfig.js'
 import {loadCliSpec} from './manifest.js'
 
 export async function main(words: string[]): Promise<string> {
   try {
     return formatCompletion(
       await complete(loadCliSpec(), words, {
-        contexts: (kubeconfig) => contextNames(kubeconfigFiles(kubeconfig)),
+        contexts: (kubeconfig) => contextNames(kubeconfigFiles(kubeconfig).files),
         registry: readRegistry,
         services: serviceNames,
       }),

@@ -113,17 +113,28 @@ export const UNUSED_SERVER = 'no_client'
 
 /**
  * Each service backend's backup server, used only while every client of the
- * service is marked down: it hands the connection to a `hold-NAME` section
- * (over an abstract socket, no port) that tries the same clients without
- * health checks, again every half second for about three seconds. When the
+ * service is marked down: it hands the connection to the one `hold` section
+ * (over an abstract socket, no port), which tries the clients again without
+ * health checks, every half second for about three seconds. When the
  * server's OpenVPN loads new key files in place (a renewed or rotated
  * certificate, a CA rotation) every tunnel is gone for about a second at
  * once: such a request waits for the tunnels instead of failing. A service
  * whose clients are really gone fails after those seconds instead of at
  * once. Not a client (underscore).
+ *
+ * One section serves every service, so the hold costs a line per service
+ * and a line per client, not one per pair (a ConfigMap holds at most 1 MiB:
+ * a section per service repeating its clients doubled the config). The
+ * backup server sends the PROXY protocol, which carries the address the
+ * consumer dialled, the service's internalPort; the hold's servers have no
+ * port of their own, so HAProxy connects to that same port at the client's
+ * tunnel address.
  */
 export const HOLD_SERVER = 'reload_hold'
-export const holdOf = (service: Pick<ExposedService, 'name'>): string => `hold-${service.name}`
+export const HOLD_SECTION = 'hold'
+const HOLD_ADDRESS = 'abns@svcgw-hold'
+/** Connection attempts of the hold at 500 ms each, for a service every client serves: about three seconds. */
+const HOLD_RETRIES = 6
 
 /**
  * Section names per exposed service. A frontend and a backend may not share a
@@ -178,13 +189,19 @@ export function renderServerHaproxy(registry: Registry, options: ServerProxyOpti
     // once on another: redispatch on every retry, not only the last.
     '  option redispatch 1',
     '  retries 2',
-    // A hop across the tunnel connects in milliseconds: a client that does not answer within
-    // a second is not there (a server starts UP until its first check says otherwise).
-    '  timeout connect 1s',
+    // A hop across the tunnel connects in one round trip: a client that does not answer within
+    // half a second is not there (a server starts UP until its first check says otherwise). When
+    // the server's OpenVPN reloads its keys in place, every tunnel is gone for the clients'
+    // restart pause (a second at least: OpenVPN pauses in whole seconds) and a request meets the
+    // clients one after the other, each marked down only when its connect times out, before the
+    // hold takes it: at 1 s each, two clients and the hold took 2.06 s (the data-plane suite).
+    '  timeout connect 500ms',
     // Checks ask each client whether it reaches the provider Service; with many pairs they come
     // less often (checkInterval), while a client that fails real connections is taken out at once
-    // (observe layer4) and a down one is asked again soon (downinter).
-    `  default-server check port ${HEALTH_PORT} inter ${inter} fastinter ${Math.max(100, Math.floor(c.interMs / 2))} downinter ${c.interMs} fall ${c.fall} rise 1 observe layer4 error-limit 1 on-error mark-down tcp-ut 20s init-addr none`,
+    // (observe layer4). A down one is asked again at the same pace: at 1000 pairs whose provider
+    // Services were all down, a one-second downinter made 1000 checks a second through the tunnel,
+    // which took more CPU than the rest of the gateway.
+    `  default-server check port ${HEALTH_PORT} inter ${inter} fastinter ${Math.max(100, Math.floor(c.interMs / 2))} downinter ${inter} fall ${c.fall} rise 1 observe layer4 error-limit 1 on-error mark-down tcp-ut 20s init-addr none`,
     // No on-marked-down shutdown-sessions: it also kills the session whose failed connect marked
     // the client down while HAProxy redispatches it, and the sessions a stopping client is
     // draining. Sessions through a tunnel that vanished end by themselves instead: keepalives
@@ -194,28 +211,33 @@ export function renderServerHaproxy(registry: Registry, options: ServerProxyOpti
     '  srvtcpka-intvl 2s',
     '  srvtcpka-cnt 3',
   ])
-  const sections = registry.services.flatMap((service) => {
-    const serving = routable.filter((client) => servedBy(service, client.name))
-    const hold = `abns@svcgw-${holdOf(service)}`
-    return [
-      ...proxySections(service, [
-        `  option httpchk GET ${healthPathOf(service)}`,
-        ...serving.map((client) => `  server ${client.name} ${client.tunnelIP}:${service.internalPort}`),
-        ...(serving.length > 0 ? [`  server ${HOLD_SERVER} ${hold} backup no-check`] : []),
-      ]),
-      ...(serving.length > 0
-        ? [
-            `listen ${holdOf(service)}`,
-            `  bind ${hold}`,
-            '  option redispatch 1',
-            '  retries 6',
-            '  timeout connect 500ms',
-            ...serving.map((client) => `  server ${client.name} ${client.tunnelIP}:${service.internalPort} no-check`),
-            '',
-          ]
-        : []),
-    ]
-  })
+  const servingOf = registry.services.map((service) => routable.filter((client) => servedBy(service, client.name)))
+  const sections = registry.services.flatMap((service, i) =>
+    proxySections(service, [
+      `  option httpchk GET ${healthPathOf(service)}`,
+      ...servingOf[i].map((client) => `  server ${client.name} ${client.tunnelIP}:${service.internalPort}`),
+      ...(servingOf[i].length > 0 ? [`  server ${HOLD_SERVER} ${HOLD_ADDRESS} backup no-check send-proxy-v2`] : []),
+    ]),
+  )
+  const serveAny = new Set(servingOf.flat())
+  const holders = routable.filter((client) => serveAny.has(client))
+  // A client that does not serve the service refuses the connection at once once its tunnel is
+  // back, and costs an attempt (round robin retries the next client without waiting): a service
+  // served by fewer clients gets those attempts on top of the wait.
+  const skipped = Math.max(0, ...servingOf.filter((serving) => serving.length > 0).map((serving) => holders.length - serving.length))
+  const hold =
+    holders.length > 0
+      ? [
+          `listen ${HOLD_SECTION}`,
+          `  bind ${HOLD_ADDRESS} accept-proxy`,
+          '  option redispatch 1',
+          `  retries ${HOLD_RETRIES + skipped}`,
+          '  timeout connect 500ms',
+          // No port: the one the consumer dialled (the PROXY header's destination), the service's internalPort.
+          ...holders.map((client) => `  server ${client.name} ${client.tunnelIP} no-check`),
+          '',
+        ]
+      : []
   const tunnels = [
     `backend ${TUNNELS_BACKEND}`,
     // One check per client, at the fast interval whatever the number of services: which tunnels are up.
@@ -226,7 +248,7 @@ export function renderServerHaproxy(registry: Registry, options: ServerProxyOpti
     `  server ${UNUSED_SERVER} 127.0.0.1:9 backup no-check`,
     '',
   ]
-  return withConfigId((statsRules) => lines(header(statsRules), backendDefaults, sections, tunnels))
+  return withConfigId((statsRules) => lines(header(statsRules), backendDefaults, sections, hold, tunnels))
 }
 
 export interface ClientProxyOptions {
@@ -257,14 +279,16 @@ export function renderClientHaproxy(registry: Registry, options: ClientProxyOpti
   })
   const inter = checkInterval(serving.length, c.interMs)
   const backendDefaults = serviceDefaults([
-    `  default-server check inter ${inter} downinter ${c.interMs} fall ${c.fall} rise 1${useDns ? ' resolvers cluster init-addr last,libc,none' : ''}`,
+    `  default-server check inter ${inter} downinter ${inter} fall ${c.fall} rise 1${useDns ? ' resolvers cluster init-addr last,libc,none' : ''}`,
   ])
   const health = [
     'frontend health',
     // Reached by the server's checks over the tunnel; it only says up or down per service.
     `  bind :${HEALTH_PORT}`,
     '  mode http',
-    '  option dontlog-normal',
+    // Not one line per check (hundreds a second on a large gateway, the "down" answers too): the
+    // server logs what its checks find, and status and doctor read the server's stats.
+    '  http-request set-log-level silent',
     '  timeout client 5s',
     ...serving.map(
       (service) =>

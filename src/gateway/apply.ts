@@ -11,6 +11,8 @@ export interface AppliedSet {
 
 /** Requests in flight at once: enough to hide round trips, few enough to stay polite. */
 const PARALLEL = 8
+/** Kinds whose pods need the other objects of an apply (ServiceAccount, Secrets, ConfigMaps) to exist. */
+const WORKLOADS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'Job'])
 
 /**
  * Applies objects side by side. With `applied`, remembers which did not
@@ -19,15 +21,24 @@ const PARALLEL = 8
  */
 export async function applyAll(cluster: Cluster, objects: KubeObject[], reporter: Reporter, applied?: AppliedSet): Promise<void> {
   const created: KubeObject[] = []
-  for (let i = 0; i < objects.length; i += PARALLEL) {
-    await Promise.all(
-      objects.slice(i, i + PARALLEL).map(async (object) => {
+  const pool = async (wave: KubeObject[]) => {
+    // A pool, not chunks: a slow request holds up one lane instead of the whole chunk behind it.
+    let next = 0
+    const lane = async () => {
+      while (next < wave.length) {
+        const object = wave[next++]
         const existed = applied ? (await cluster.read(refOf(object))) !== undefined : true
         await cluster.apply(object)
         if (!existed) created.push(object)
-      }),
-    )
+      }
+    }
+    await Promise.all(Array.from({length: Math.min(PARALLEL, wave.length)}, lane))
   }
+  // Workloads last: a Deployment applied beside its ServiceAccount could land first, and its
+  // ReplicaSet's pod is then refused ("serviceaccount not found"), which a rollout wait reports as
+  // a failed install (seen with 20 clients installed side by side).
+  await pool(objects.filter((o) => !WORKLOADS.has(o.kind)))
+  await pool(objects.filter((o) => WORKLOADS.has(o.kind)))
   // Keep apply order, so a rollback removes dependants first.
   if (applied) applied.created.push(...objects.filter((o) => created.includes(o)))
   if (objects.length > 0) reporter.step(`${cluster.dryRun ? 'would apply' : 'applied'} ${objects.length} objects in ${cluster.context}`)

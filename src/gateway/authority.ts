@@ -1,7 +1,7 @@
-import {conflictError, notFoundError, usageError} from '../errors.js'
+import {conflictError, usageError} from '../errors.js'
 import type {ConfigMap, Secret} from '../kube/object.js'
 import {createCA, issueClientCertificate, type KeyPair} from '../pki/certificates.js'
-import {daysLeft, inspectCertificate, issuerAmong, splitPemBundle} from '../pki/inspect.js'
+import {daysLeft, inspectCertificate, issuerAmong, normalPem, splitPemBundle} from '../pki/inspect.js'
 import {type IssuerRef, type PkiMode, pkiOf, type ServerSettings} from '../registry/settings.js'
 import type {Registry} from '../registry/types.js'
 import {caSecretNameOf, clientCertificate, cmNames} from '../render/cert-manager.js'
@@ -11,6 +11,7 @@ import type {Reporter} from '../ui/reporter.js'
 import {applyAll} from './apply.js'
 import {readIssuedSecret, renewCertificate, requireCertManager, requireIssuedSecret, waitCertificate} from './cert-manager/operations.js'
 import {Home} from './home.js'
+import {missingServerKeys} from './key-material.js'
 import {issueClientCert} from './secrets.js'
 
 type State = Pick<Stored, 'registry' | 'settings'>
@@ -82,12 +83,7 @@ export async function readHomeKeys(home: Home, state: State): Promise<HomeKeys |
 
 export async function requireHomeKeys(home: Home, state: State): Promise<HomeKeys> {
   const keys = await readHomeKeys(home, state)
-  if (!keys) {
-    throw notFoundError(
-      `the gateway's CA or server certificate is missing in namespace "${home.namespace}" of context "${home.cluster.context}"`,
-      'run "kubectl svcgw server install" to create them',
-    )
-  }
+  if (!keys) throw missingServerKeys(home.cluster, home.namespace)
   return keys
 }
 
@@ -98,7 +94,7 @@ export function pemsOf(keys: HomeKeys, serials: string[]): string[] {
     if (!pem) {
       throw conflictError(`the certificate of CA ${serial} is not in the trust ConfigMap ${names.serverTrust}`, 'run "kubectl svcgw server install" again to restore it')
     }
-    return pem
+    return normalPem(pem)
   })
 }
 

@@ -1,3 +1,4 @@
+import {SvcgwError} from '../errors.js'
 import {Cluster} from '../kube/cluster.js'
 
 /** The kinds we create inside a namespace. */
@@ -15,15 +16,28 @@ const CERT_MANAGER_KINDS = [
   {kind: 'Issuer', apiVersion: 'cert-manager.io/v1'},
 ]
 
-/** Deletes every object carrying our labels in the namespace; nothing else. In a dry run, the apiserver's dry run of each. */
-export async function removeLabelled(cluster: Cluster, namespace: string, labelSelector: string): Promise<string[]> {
+/**
+ * Deletes every object carrying our labels in the namespace; nothing else. In a dry run, the
+ * apiserver's dry run of each. cert-manager's kinds are looked at only where the gateway uses
+ * cert-manager (`true`), or may (`'maybe'`: no registry left to say), where a Role without
+ * cert-manager access is no reason to stop: the admin Role of a self-issuing gateway has none.
+ */
+export async function removeLabelled(cluster: Cluster, namespace: string, labelSelector: string, certManager: boolean | 'maybe' = false): Promise<string[]> {
   const removed: string[] = []
-  const certManager = await cluster.serves('cert-manager.io/v1', 'Certificate')
-  for (const {kind, apiVersion} of [...(certManager ? CERT_MANAGER_KINDS : []), ...KINDS]) {
+  const served = certManager !== false && (await cluster.serves('cert-manager.io/v1', 'Certificate'))
+  const remove = async ({kind, apiVersion}: {kind: string; apiVersion: string}) => {
     for (const item of await cluster.list({apiVersion, kind, namespace, labelSelector})) {
       await cluster.remove({apiVersion, kind, name: item.metadata.name, namespace})
       removed.push(`${kind.toLowerCase()}/${item.metadata.name}`)
     }
   }
+  for (const kind of served ? CERT_MANAGER_KINDS : []) {
+    try {
+      await remove(kind)
+    } catch (error) {
+      if (!(certManager === 'maybe' && error instanceof SvcgwError && error.errorClass === 'forbidden')) throw error
+    }
+  }
+  for (const kind of KINDS) await remove(kind)
   return removed
 }

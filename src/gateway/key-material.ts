@@ -32,14 +32,16 @@ export async function readServerSecrets(cluster: Cluster, namespace: string): Pr
   return {ca: caPair, server: serverPair, tlsCrypt: key}
 }
 
+/** What a command that needs the server's keys says when they are not there. */
+export const missingServerKeys = (cluster: Cluster, namespace: string) =>
+  notFoundError(
+    `the gateway's CA or server certificate is missing in namespace "${namespace}" of context "${cluster.context}"`,
+    'run "kubectl svcgw server install" to create them',
+  )
+
 export async function requireServerSecrets(cluster: Cluster, namespace: string): Promise<ServerSecrets> {
   const secrets = await readServerSecrets(cluster, namespace)
-  if (!secrets) {
-    throw notFoundError(
-      `the gateway's CA or server certificate is missing in namespace "${namespace}" of context "${cluster.context}"`,
-      'run "kubectl svcgw server install" to create them',
-    )
-  }
+  if (!secrets) throw missingServerKeys(cluster, namespace)
   return secrets
 }
 

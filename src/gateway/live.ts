@@ -1,6 +1,7 @@
 import {SvcgwError, timeoutError} from '../errors.js'
 import {Cluster} from '../kube/cluster.js'
 import type {Pod} from '../kube/object.js'
+import {PodHttpSession} from '../kube/pod-http-session.js'
 import {execInPod, listPods, podHttpGet} from '../kube/pods.js'
 import {sleep} from '../kube/wait.js'
 import {CONFIG_ID_PATH} from '../dataplane/config-id.js'
@@ -17,6 +18,15 @@ import type {Reporter} from '../ui/reporter.js'
 export const SYNC_ANNOTATION = 'svcgw.dev/config-changed-at'
 
 const POLL_MS = 250
+const REREAD_MS = 2000
+/**
+ * How many pods a command looks into at each POLL_MS. A look is a request on a port-forward kept
+ * open (PodHttpSession): a new port-forward per look (a websocket through the apiserver, the
+ * kubelet and the runtime) made 20 providers polled every 250 ms cost more CPU than the reloads
+ * they waited for. Beyond this many, targets are looked at less often.
+ */
+const LOOKS_PER_POLL = 20
+export const pollInterval = (targets: number): number => POLL_MS * Math.max(1, Math.ceil(targets / LOOKS_PER_POLL))
 
 /** Makes the kubelet refresh the ConfigMap volumes of these pods now. Returns the pods nudged. */
 export async function nudgePods(cluster: Cluster, namespace: string, selector: string): Promise<Pod[]> {
@@ -37,7 +47,7 @@ export async function nudgePods(cluster: Cluster, namespace: string, selector: s
 }
 
 /** Polls `check` until it is true or the deadline passes; the last failure explains the timeout. */
-async function until(deadline: number, check: () => Promise<boolean>, onTimeout: (last?: string) => SvcgwError): Promise<void> {
+async function until(deadline: number, check: () => Promise<boolean>, onTimeout: (last?: string) => SvcgwError, pollMs = POLL_MS): Promise<void> {
   let last: string | undefined
   for (;;) {
     try {
@@ -48,7 +58,7 @@ async function until(deadline: number, check: () => Promise<boolean>, onTimeout:
       last = error.message
     }
     if (Date.now() >= deadline) throw onTimeout(last)
-    await sleep(Math.min(POLL_MS, Math.max(0, deadline - Date.now())))
+    await sleep(Math.min(pollMs, Math.max(0, deadline - Date.now())))
   }
 }
 
@@ -65,7 +75,7 @@ export interface ProxyTarget {
  * now, i.e. runs the latest config. Read through port-forward to the stats
  * port on the pod's loopback: no exec, so no access to the pod's files.
  */
-export async function confirmProxyConfig(target: ProxyTarget, expectedId: () => Promise<string | undefined>, deadline: number, reporter: Reporter): Promise<void> {
+export async function confirmProxyConfig(target: ProxyTarget, expectedId: () => Promise<string | undefined>, deadline: number, reporter: Reporter, pollMs = POLL_MS): Promise<void> {
   if (target.cluster.dryRun) return
   const {cluster, namespace, selector} = target
   const pods = (await listPods(cluster, namespace, selector)).filter((p) => p.status?.phase === 'Running')
@@ -73,18 +83,36 @@ export async function confirmProxyConfig(target: ProxyTarget, expectedId: () => 
     reporter.warn(`${target.what} has no running pod in ${cluster.context}: its proxy takes the new config when it starts`)
     return
   }
-  await until(
-    deadline,
-    async () => {
-      const [want, ...ids] = await Promise.all([expectedId(), ...pods.map((p) => podHttpGet(cluster, namespace, p.metadata.name, STATS_PORT, CONFIG_ID_PATH, 5000))])
-      return want !== undefined && ids.every((id) => id.trim() === want)
-    },
-    (last) =>
-      timeoutError(
-        `the proxy of ${target.what} in ${cluster.context} did not load the new config in time${last ? ` (${last})` : ''}`,
-        `check "kubectl --context ${cluster.context} -n ${namespace} logs -l ${selector} -c proxy", or raise --timeout`,
-      ),
-  )
+  // The expected ID is rendered from the registry, read again only when a pod has loaded another
+  // config or every REREAD_MS: a concurrent command's change reaches the pods after the registry,
+  // and a read and render per poll cost 40 ms of CPU at 1000 services.
+  let want: string | undefined
+  let seen: string | undefined
+  let readAt = 0
+  const sessions = pods.map((p) => new PodHttpSession(cluster, namespace, p.metadata.name, STATS_PORT))
+  try {
+    await until(
+      deadline,
+      async () => {
+        const ids = (await Promise.all(sessions.map((s) => s.get(CONFIG_ID_PATH, 5000)))).map((id) => id.trim())
+        const key = ids.join(' ')
+        if (want === undefined || key !== seen || Date.now() - readAt >= REREAD_MS) {
+          want = await expectedId()
+          readAt = Date.now()
+        }
+        seen = key
+        return want !== undefined && ids.every((id) => id === want)
+      },
+      (last) =>
+        timeoutError(
+          `the proxy of ${target.what} in ${cluster.context} did not load the new config in time${last ? ` (${last})` : ''}`,
+          `check "kubectl --context ${cluster.context} -n ${namespace} logs -l ${selector} -c proxy", or raise --timeout`,
+        ),
+      pollMs,
+    )
+  } finally {
+    for (const session of sessions) session.close()
+  }
   reporter.step(`${target.what} in ${cluster.context} runs the new proxy config`)
 }
 

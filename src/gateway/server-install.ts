@@ -2,7 +2,7 @@ import {conflictError, SvcgwError} from '../errors.js'
 import {refOf} from '../kube/object.js'
 import {waitForRollout} from '../kube/wait.js'
 import {newCaCommonName} from '../pki/certificates.js'
-import {inspectCertificate} from '../pki/inspect.js'
+import {inspectCertificate, normalPem} from '../pki/inspect.js'
 import {caRotation, serverTrustOf} from '../registry/ca-rotation.js'
 import {type PkiSettings, pkiOf, type ServerSettings} from '../registry/settings.js'
 import {type CaRecord, type CertificateRecord, emptyRegistry, type Registry} from '../registry/types.js'
@@ -16,6 +16,7 @@ import type {Reporter} from '../ui/reporter.js'
 import {type AppliedSet, applyAll, compensate, rollback, withCompensation} from './apply.js'
 import {type HomeKeys, issuerRefOf, readHomeKeys, readTrust} from './authority.js'
 import {certManagerServed, readCertificate, readIssuedSecret, requireCertManager, requireIssuedSecret, waitCertificate, waitIssuer} from './cert-manager/operations.js'
+import {listExposedServices, notYetLive} from './consumer-services.js'
 import {discoverEndpoint, type Endpoint} from './endpoint.js'
 import {Home} from './home.js'
 import {prepareNamespace, undoPrepare} from './namespaces.js'
@@ -87,17 +88,18 @@ function modeFor(requested: PkiSettings | undefined, stored: ServerSettings | un
 /** The trust bundle to mount: the CAs the registry says the server trusts, else the current CA alone. */
 function trustFor(keys: HomeKeys, registry: Registry): string[] {
   const serials = serverTrustOf(registry).filter((s) => keys.caCerts.has(s))
-  return serials.length > 0 ? serials.map((s) => keys.caCerts.get(s)!) : [keys.ca.cert]
+  return (serials.length > 0 ? serials.map((s) => keys.caCerts.get(s)!) : [keys.ca.cert]).map(normalPem)
 }
 
 async function selfKeys(home: Home, registry: Registry, settings: ServerSettings, lifetimes: Lifetimes, reporter: Reporter): Promise<ServerKeys> {
   const {cluster, namespace} = home
   const existing = await readHomeKeys(home, {registry, settings})
   if (!existing && registry.clients.length > 0) {
-    // An adopted chart (or a damaged install): a fresh CA here would cut every registered client.
+    // A Secret deleted by hand, or a namespace restored without its Secrets: a fresh CA here would
+    // replace the one every registered client trusts and cut them all, with nothing said.
     throw conflictError(
-      `the registry in namespace "${namespace}" has clients but the server's key material (server certificate, tls-crypt key) is incomplete; a new CA would cut them all`,
-      'restore the Secrets, or for an adopted chart keep its workloads running until the plugin can take them over (docs/migration.md)',
+      `the gateway in namespace "${namespace}" has ${registry.clients.length} registered client(s) but its CA, server certificate or tls-crypt key is missing; a new CA would cut every client`,
+      `restore the Secrets ${names.ca}, ${names.serverCertificates} and ${names.tlsCrypt} from a backup, or uninstall the clients and the server and install again`,
     )
   }
   const keys: HomeKeys = existing ?? (() => {
@@ -219,9 +221,14 @@ export async function installServer(home: Home, overrides: Partial<ServerSetting
       Object.assign(current, settings)
       recordFacts(reg, keys)
     })
+    const live = stored.registry.services.length > 0 ? await listExposedServices(cluster, namespace) : []
     await applyAll(
       cluster,
-      [...keys.objects.filter((o) => !isCertManagerObject(o)), ...serverWorkload(settings, namespace, serverKeyDigest(keys.keys.tlsCrypt)), ...serverConfig(stored.registry, settings, namespace)],
+      [
+        ...keys.objects.filter((o) => !isCertManagerObject(o)),
+        ...serverWorkload(settings, namespace, serverKeyDigest(keys.keys.tlsCrypt)),
+        ...notYetLive(serverConfig(stored.registry, settings, namespace), live),
+      ],
       reporter,
       applied,
     )

@@ -1,6 +1,6 @@
 import {CONFIG_ID_PATH} from '../dataplane/config-id.js'
 import {files} from '../dataplane/layout.js'
-import {type KubeObject, refOf, type Service} from '../kube/object.js'
+import {type KubeObject, refOf} from '../kube/object.js'
 import type {ServerSettings} from '../registry/settings.js'
 import type {Registry} from '../registry/types.js'
 import {parseEndpoint} from '../registry/validate.js'
@@ -11,8 +11,9 @@ import {EXPOSED_LABEL, serverConfig} from '../render/server.js'
 import type {Stored} from '../store/registry-store.js'
 import type {Reporter} from '../ui/reporter.js'
 import {applyAll} from './apply.js'
+import {listExposedServices, notYetLive, pruneExposedServices} from './consumer-services.js'
 import {Home} from './home.js'
-import {confirmProxyConfig, nudgePods, type ProxyTarget} from './live.js'
+import {confirmProxyConfig, nudgePods, pollInterval, type ProxyTarget} from './live.js'
 import type {Provider} from './providers.js'
 
 const MAX_ROUNDS = 10
@@ -81,45 +82,54 @@ export function difference(before: KubeObject[], after: KubeObject[]): {changed:
  * applied and Services no longer exposed are pruned. No Secret is read or
  * written.
  */
-export async function syncServerConfig(home: Home, state: State, reporter: Reporter, previous?: State): Promise<void> {
+export async function syncServerConfig(home: Home, state: State, reporter: Reporter, previous?: State, appliedAlready: KubeObject[] = []): Promise<void> {
   let before = previous
+  // Objects this command applied just before (the consumer Services of publish): not again.
+  let applied = appliedAlready
   await applyUntilCurrent(home, state, async ({registry, settings}) => {
     const objects = serverConfig(registry, settings, home.namespace)
     if (before) {
-      const {changed, gone} = difference(serverConfig(before.registry, before.settings, home.namespace), objects)
+      const {changed, gone} = difference([...serverConfig(before.registry, before.settings, home.namespace), ...applied], objects)
       await applyAll(home.cluster, changed, reporter)
       // Everything unexposed at once (unexpose --all): one request for the whole collection.
       if (registry.services.length === 0 && gone.length > 1) await home.cluster.removeServices(home.namespace, `${EXPOSED_LABEL}=true`)
       else await Promise.all(gone.map((o) => home.cluster.remove(refOf(o))))
     } else {
-      await applyAll(home.cluster, objects, reporter)
-      await pruneExposedServices(home, new Set(registry.services.map((s) => s.name)))
+      const live = await listExposedServices(home.cluster, home.namespace)
+      await applyAll(home.cluster, notYetLive(difference(applied, objects).changed, live), reporter)
+      await pruneExposedServices(home.cluster, live, new Set(registry.services.map((s) => s.name)))
     }
     // A later round (someone wrote meanwhile) applies what changed since this one.
     before = {registry, settings}
+    applied = []
   })
 }
 
-/** Deletes consumer Services of services no longer exposed; apply alone never removes anything. */
-async function pruneExposedServices(home: Home, keep: Set<string>): Promise<void> {
-  const listed = await home.cluster.list<Service>({apiVersion: 'v1', kind: 'Service', namespace: home.namespace, labelSelector: `${EXPOSED_LABEL}=true`})
-  for (const service of listed.filter((s) => !keep.has(s.metadata.name))) await home.cluster.remove(refOf(service))
-}
-
-/** Pushes the latest proxy config to one client, which reloads it in place; unchanged, it is left alone. */
-export async function syncClientConfig(home: Home, provider: Provider, state: State, reporter: Reporter, previous?: State): Promise<void> {
-  const render = ({registry, settings}: State) => clientConfig(registry, settings, clientTarget(registry, provider.clientName, provider.namespace, settings))
+/**
+ * Pushes the latest proxy config to these clients, each of which reloads
+ * it in place; one whose config is unchanged is left alone. One registry
+ * read per round for all of them: per provider, it was the one request
+ * that grew with P on the consumer's apiserver.
+ */
+export async function syncClientConfigs(home: Home, providers: Provider[], state: State, reporter: Reporter, previous?: State): Promise<void> {
+  const render = (provider: Provider, {registry, settings}: State) =>
+    clientConfig(registry, settings, clientTarget(registry, provider.clientName, provider.namespace, settings))
   let before = previous
-  let applied = false
+  const updated = new Set<Provider>()
   await applyUntilCurrent(home, state, async (current) => {
-    const object = render(current)
-    if (!before || difference([render(before)], [object]).changed.length > 0) {
-      await provider.cluster.apply(object)
-      applied = true
-    }
+    await Promise.all(
+      providers.map(async (provider) => {
+        const object = render(provider, current)
+        if (before && difference([render(provider, before)], [object]).changed.length === 0) return
+        await provider.cluster.apply(object)
+        updated.add(provider)
+      }),
+    )
     before = current
   })
-  if (applied) reporter.step(`${provider.cluster.dryRun ? 'would update' : 'updated'} the proxy config of client ${provider.clientName} in ${provider.cluster.context}`)
+  for (const provider of providers.filter((p) => updated.has(p))) {
+    reporter.step(`${provider.cluster.dryRun ? 'would update' : 'updated'} the proxy config of client ${provider.clientName} in ${provider.cluster.context}`)
+  }
 }
 
 /**
@@ -141,13 +151,37 @@ export const serverLive = (home: Home): LiveTarget => ({
   },
 })
 
-export const clientLive = (home: Home, provider: Provider): LiveTarget => ({
+/** `load` may be shared between providers (sharedLoad), so confirming P clients does not read the registry P times. */
+export const clientLive = (home: Home, provider: Provider, load: () => Promise<State> = () => home.store.load()): LiveTarget => ({
   target: clientProxy(provider),
   expectedId: async () => {
-    const {registry, settings} = await home.store.load()
+    const {registry, settings} = await load()
     return proxyConfigIdOf(clientConfig(registry, settings, clientTarget(registry, provider.clientName, provider.namespace, settings)))
   },
 })
+
+/** How long one registry read answers for every client being confirmed: a poll round, no more. */
+const SHARED_READ_MS = 250
+
+/**
+ * The registry read once for the calls that come together: the clients'
+ * confirmations poll side by side and each wants the expected config ID
+ * at its start, when a pod loaded another config, and every few seconds.
+ */
+export function sharedLoad(home: Home, freshMs = SHARED_READ_MS): () => Promise<State> {
+  let last: {at: number; state: Promise<State>} | undefined
+  return () => {
+    if (!last || Date.now() - last.at >= freshMs) {
+      const state = home.store.load()
+      last = {at: Date.now(), state}
+      // A failed read is not kept: the next call reads again.
+      state.catch(() => {
+        if (last?.state === state) last = undefined
+      })
+    }
+    return last.state
+  }
+}
 
 export interface LiveOptions {
   /** Confirm that the pods run the change before returning (--wait). */
@@ -164,7 +198,8 @@ export interface LiveOptions {
 export async function makeLive(targets: LiveTarget[], live: LiveOptions, reporter: Reporter): Promise<void> {
   await Promise.all(targets.map(({target}) => nudgePods(target.cluster, target.namespace, target.selector)))
   if (!live.wait) return
-  await Promise.all(targets.map(({target, expectedId}) => confirmProxyConfig(target, expectedId, live.deadline, reporter)))
+  const pollMs = pollInterval(targets.length)
+  await Promise.all(targets.map(({target, expectedId}) => confirmProxyConfig(target, expectedId, live.deadline, reporter, pollMs)))
 }
 
 /** Which side takes a change first, so the server never routes to a client that does not serve it. */
@@ -187,19 +222,22 @@ export async function publish(
   order: Order = 'clients-first',
   previous?: State,
 ): Promise<void> {
+  let servicesApplied: KubeObject[] = []
   const server = async () => {
-    await syncServerConfig(home, state, reporter, previous)
+    await syncServerConfig(home, state, reporter, previous, servicesApplied)
     await makeLive([serverLive(home)], live, reporter)
   }
   const clients = async () => {
-    await Promise.all(providers.map((provider) => syncClientConfig(home, provider, state, reporter, previous)))
-    await makeLive(providers.map((p) => clientLive(home, p)), live, reporter)
+    await syncClientConfigs(home, providers, state, reporter, previous)
+    const load = sharedLoad(home)
+    await makeLive(providers.map((p) => clientLive(home, p, load)), live, reporter)
   }
   if (order === 'clients-first') {
     // New consumer Services first: they route nowhere until the server binds their ports, and
     // kube-proxy and the cluster's DNS take their moment while the proxies reload.
     const services = (s: State) => serverConfig(s.registry, s.settings, home.namespace).filter((o) => o.kind === 'Service')
-    await applyAll(home.cluster, previous ? difference(services(previous), services(state)).changed : services(state), reporter)
+    servicesApplied = previous ? difference(services(previous), services(state)).changed : services(state)
+    await applyAll(home.cluster, servicesApplied, reporter)
     await clients()
     await server()
   } else {

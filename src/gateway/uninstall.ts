@@ -29,7 +29,7 @@ function namespaceNote(namespace: string, released: {removed: boolean; restored:
 
 export async function uninstallServer(home: Home, reporter: Reporter): Promise<UninstallResult> {
   const stored = await home.store.find()
-  const removed = await removeLabelled(home.cluster, home.namespace, labelSelectorFor('server'))
+  const removed = await removeLabelled(home.cluster, home.namespace, labelSelectorFor('server'), stored ? pkiOf(stored.settings).mode === 'cert-manager' : 'maybe')
   const released = await releaseNamespace(home.cluster, home.namespace)
   if (released.keptFor) reporter.warn(`kept namespace ${home.namespace}: it holds objects that are not ours (${released.keptFor.join(', ')})`)
   const remainingClients = (stored?.registry.clients ?? []).map((c) => `${c.name} (${c.context ?? 'exported'})`)

@@ -1,11 +1,11 @@
 import {existsSync, statSync} from 'node:fs'
-import {homedir} from 'node:os'
-import {delimiter, join} from 'node:path'
+import {delimiter} from 'node:path'
 import {KubeConfig} from '@kubernetes/client-node'
 
 import {notFoundError, usageError} from '../errors.js'
 import {Cluster} from './cluster.js'
 import {DryRunJournal} from './dry-run.js'
+import {type KubeconfigOrigin, kubeconfigFiles} from './kubeconfig-files.js'
 
 export interface KubeconfigSource {
   /** --kubeconfig; otherwise $KUBECONFIG, then ~/.kube/config, as kubectl does. */
@@ -15,26 +15,25 @@ export interface KubeconfigSource {
 interface Located {
   files: string[]
   /** Where the paths came from, for the error a newcomer reads. */
-  from: string
+  from: KubeconfigOrigin
 }
 
 function locate(source: KubeconfigSource): Located {
-  if (source.kubeconfig) {
-    if (!existsSync(source.kubeconfig)) throw usageError(`kubeconfig ${source.kubeconfig} (from --kubeconfig) does not exist`, 'pass the path of a kubeconfig file')
-    return {files: [source.kubeconfig], from: '--kubeconfig'}
+  const {files, from} = kubeconfigFiles(source.kubeconfig)
+  if (from === '--kubeconfig') {
+    if (!existsSync(files[0])) throw usageError(`kubeconfig ${files[0]} (from --kubeconfig) does not exist`, 'pass the path of a kubeconfig file')
+    return {files, from}
   }
-  const fromEnv = (process.env.KUBECONFIG ?? '').split(delimiter).filter(Boolean)
-  if (fromEnv.length > 0) {
+  if (from === 'KUBECONFIG') {
     // kubectl skips the files of KUBECONFIG that do not exist, and fails only when none does.
-    const present = fromEnv.filter((f) => existsSync(f))
+    const present = files.filter((f) => existsSync(f))
     if (present.length === 0) {
-      throw usageError(`no file of KUBECONFIG (${fromEnv.join(delimiter)}) exists`, 'point KUBECONFIG at a kubeconfig file, or pass --kubeconfig PATH')
+      throw usageError(`no file of KUBECONFIG (${files.join(delimiter)}) exists`, 'point KUBECONFIG at a kubeconfig file, or pass --kubeconfig PATH')
     }
-    return {files: present, from: 'KUBECONFIG'}
+    return {files: present, from}
   }
-  const home = join(homedir(), '.kube', 'config')
-  if (!existsSync(home)) throw usageError(`no kubeconfig found (KUBECONFIG is not set and ${home} does not exist)`, 'pass --kubeconfig PATH or set KUBECONFIG')
-  return {files: [home], from: 'the default location'}
+  if (!existsSync(files[0])) throw usageError(`no kubeconfig found (KUBECONFIG is not set and ${files[0]} does not exist)`, 'pass --kubeconfig PATH or set KUBECONFIG')
+  return {files, from}
 }
 
 function load(source: KubeconfigSource): KubeConfig {
@@ -98,6 +97,7 @@ export class KubeSession {
     const own = new KubeConfig()
     own.loadFromString(this.kc.exportConfig())
     own.setCurrentContext(name)
+    reuseConnections(own)
     const cluster = new Cluster(name, own, found.namespace, this.options.dryRun ? new DryRunJournal() : undefined)
     this.clusters.set(name, cluster)
     return cluster
@@ -106,5 +106,28 @@ export class KubeSession {
   /** Every cluster this run opened, in order: a dry run reports their journals. */
   opened(): Cluster[] {
     return [...this.clusters.values()]
+  }
+}
+
+/**
+ * One connection pool per context and credentials, kept alive between requests. The client
+ * library builds a new agent for every request, so each one paid a TCP and TLS handshake and
+ * parsed the client key again: with 20 providers an expose made about 100 requests, and those
+ * handshakes were most of its CPU. Credentials that change (an exec plugin's) get a pool each,
+ * keyed by what the agent is built from. Idle pooled sockets do not keep the process alive.
+ */
+function reuseConnections(kc: KubeConfig): void {
+  const target = kc as unknown as {createAgent(cluster: unknown, options: Record<string, unknown>): unknown}
+  const build = target.createAgent.bind(kc)
+  const pools = new Map<string, unknown>()
+  const text = (v: unknown) => (Buffer.isBuffer(v) ? v.toString('base64') : v)
+  target.createAgent = (cluster, options) => {
+    const key = JSON.stringify([cluster, ...['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized', 'servername'].map((k) => text(options[k]))])
+    let agent = pools.get(key)
+    if (!agent) {
+      agent = build(cluster, {...options, keepAlive: true})
+      pools.set(key, agent)
+    }
+    return agent
   }
 }

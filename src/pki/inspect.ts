@@ -62,6 +62,13 @@ export function splitPemBundle(text: string): string[] {
   return (text.match(PEM_CERTIFICATE) ?? []).map((pem) => `${pem}\n`)
 }
 
+/**
+ * One certificate's PEM as bundles hold it: node-forge writes CRLF and a
+ * final CRLF, a bundle read back splits to a final LF. Rendered from either,
+ * a re-run would rewrite every ca.crt (and dry runs would show a change).
+ */
+export const normalPem = (pem: string): string => splitPemBundle(pem)[0] ?? pem
+
 /** A bundle of certificates, each once (by serial), in the order given. */
 export function pemBundle(pems: string[]): string {
   const seen = new Set<string>()

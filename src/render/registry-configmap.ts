@@ -1,4 +1,4 @@
-import type {Registry} from '../registry/types.js'
+import {emptyRegistry, type Registry} from '../registry/types.js'
 import {configMap, type KubeObject} from './objects.js'
 import {names} from './names.js'
 import type {ServerSettings} from '../registry/settings.js'
@@ -16,4 +16,12 @@ export function registryConfigMap(registry: Registry, settings: ServerSettings, 
     [REGISTRY_KEY]: JSON.stringify(registry),
     [SETTINGS_KEY]: JSON.stringify(settings, null, 2),
   })
+}
+
+/** The registry and settings a registry ConfigMap's data holds (missing keys read as empty). */
+export function registryFromData(data: Record<string, string> | undefined): {registry: Registry; settings: ServerSettings} {
+  return {
+    registry: {...emptyRegistry(), ...(JSON.parse(data?.[REGISTRY_KEY] ?? '{}') as Partial<Registry>)},
+    settings: JSON.parse(data?.[SETTINGS_KEY] ?? '{}') as ServerSettings,
+  }
 }

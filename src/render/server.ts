@@ -31,6 +31,8 @@ interface PodTemplate {
 export const RESTART_CHECKSUM = 'svcgw.dev/restart-checksum'
 /** Marks consumer Services of exposed services, so unexpose can prune them. */
 export const EXPOSED_LABEL = 'svcgw.dev/exposed'
+/** A digest of a consumer Service as rendered: a re-run lists them once and applies only those that differ. */
+export const RENDERED_ANNOTATION = 'svcgw.dev/rendered'
 
 /**
  * A digest of the key material whose change needs a new server pod: the
@@ -155,6 +157,7 @@ function exposedServices(registry: Registry, namespace: string): KubeObject[] {
     const spec = service.spec as {selector: Record<string, string>; ports: Array<Record<string, unknown>>}
     spec.selector = selectorFor('server')
     spec.ports = [{...spec.ports[0], port: exposed.port, targetPort: exposed.internalPort}]
+    service.metadata.annotations![RENDERED_ANNOTATION] = checksum(JSON.stringify(service))
     return service
   })
 }

@@ -2,9 +2,9 @@ import {conflictError, notFoundError} from '../errors.js'
 import {Cluster, isConflict} from '../kube/cluster.js'
 import type {ConfigMap} from '../kube/object.js'
 import type {ServerSettings} from '../registry/settings.js'
-import {emptyRegistry, type Registry} from '../registry/types.js'
+import type {Registry} from '../registry/types.js'
 import {names} from '../render/names.js'
-import {REGISTRY_KEY, registryConfigMap, SETTINGS_KEY} from '../render/registry-configmap.js'
+import {registryConfigMap, registryFromData} from '../render/registry-configmap.js'
 
 export interface Stored {
   registry: Registry
@@ -31,12 +31,7 @@ export class RegistryStore {
   }
 
   private parse(cm: ConfigMap): Stored {
-    const registry = {...emptyRegistry(), ...(JSON.parse(cm.data?.[REGISTRY_KEY] ?? '{}') as Partial<Registry>)}
-    return {
-      registry,
-      settings: JSON.parse(cm.data?.[SETTINGS_KEY] ?? '{}') as ServerSettings,
-      resourceVersion: cm.metadata.resourceVersion ?? '',
-    }
+    return {...registryFromData(cm.data), resourceVersion: cm.metadata.resourceVersion ?? ''}
   }
 
   async find(): Promise<Stored | undefined> {

@@ -1,7 +1,7 @@
 import {strict as assert} from 'node:assert'
 
 import {clusters} from './fixture.js'
-import {type Env, expectOk, kubectl, svcgw, uniqueName} from './gateway/harness.js'
+import {deleteNamespaces, type Env, registryOnlyGateway, uniqueName} from './gateway/harness.js'
 import {kubectlComplete} from '../unit/cli/run-cli.js'
 
 /**
@@ -22,22 +22,11 @@ describe('completion of cluster values (real kubectl, real clusters)', function 
     const started = await clusters()
     if (!started) this.skip()
     env = {kubeconfig: started.kubeconfig}
-    kubectl(env, ['--context', 'ctx-b', 'create', 'namespace', appNs])
-    kubectl(env, ['--context', 'ctx-b', '-n', appNs, 'create', 'service', 'clusterip', 'web', '--tcp=80:8080'])
-    kubectl(env, ['--context', 'ctx-b', '-n', appNs, 'create', 'service', 'clusterip', 'api', '--tcp=8080:8080'])
-    // No pods are needed for what completion reads: the registry and the providers' Services.
-    expectOk(await svcgw(env, ['server', 'install', ...home, '--address', '192.0.2.1', '--no-wait']), 'server install')
-    expectOk(await svcgw(env, ['client', 'install', ...home, '--to', 'ctx-b', '--name', 'edge-b', '--client-namespace', clientNs, '--no-wait']), 'client install')
-    expectOk(await svcgw(env, ['expose', 'web', '--port', '80', '--service-namespace', appNs, ...home, '--no-wait']), 'expose web')
-    expectOk(await svcgw(env, ['expose', 'api', '--port', '8080', '--service-namespace', appNs, '--as', 'shop-api', ...home, '--no-wait']), 'expose api')
+    await registryOnlyGateway(env, {server: serverNs, client: clientNs, app: appNs})
   })
 
   after(() => {
-    for (const [ctx, ns] of [['ctx-a', serverNs], ['ctx-b', clientNs], ['ctx-b', appNs]]) {
-      try {
-        kubectl(env, ['--context', ctx, 'delete', 'namespace', ns, '--wait=false', '--ignore-not-found'])
-      } catch {}
-    }
+    if (env) deleteNamespaces(env, [['ctx-a', serverNs], ['ctx-b', clientNs], ['ctx-b', appNs]])
   })
 
   it('contexts of the kubeconfig for --to and --context', () => {

@@ -35,7 +35,7 @@ const LAYERS: string[][] = [
   ['render', 'ui', 'health'],
   ['store'],
   ['gateway'],
-  ['base-command', 'completion'],
+  ['base-command', 'completion', 'fastpath'],
   ['commands', 'run'],
 ]
 const layerOf = (room: string) => LAYERS.findIndex((layer) => layer.includes(room))

@@ -33,13 +33,8 @@ export interface RotateResult {
   summary: string
 }
 
-export interface ClientMove {
-  name: string
-  context?: string
-  oldSerial: string
-  newSerial: string
-  notAfter: string
-  oldRevoked: boolean
+/** One client's part of a rotation: a RotateResult without its summary. */
+export interface ClientMove extends Omit<RotateResult, 'summary'> {
   /** Whether a new certificate reached the provider (false: only its trusted CAs changed, or nothing). */
   newCertificate: boolean
 }

@@ -84,3 +84,19 @@ export function deleteNamespaces(env: Env, namespaces: Array<[context: string, n
     } catch {}
   }
 }
+
+/**
+ * A gateway whose registry holds client `edge-b` (in ctx-b) and two exposed services, `web`
+ * (web.APP:80) and `shop-api` (api.APP:8080), installed with --no-wait at a documentation
+ * address: enough for what reads the registry and the providers' Services, no pod needed.
+ */
+export async function registryOnlyGateway(env: Env, ns: {server: string; client: string; app: string}): Promise<void> {
+  const home = ['--context', 'ctx-a', '-n', ns.server]
+  kubectl(env, ['--context', 'ctx-b', 'create', 'namespace', ns.app])
+  kubectl(env, ['--context', 'ctx-b', '-n', ns.app, 'create', 'service', 'clusterip', 'web', '--tcp=80:8080'])
+  kubectl(env, ['--context', 'ctx-b', '-n', ns.app, 'create', 'service', 'clusterip', 'api', '--tcp=8080:8080'])
+  expectOk(await svcgw(env, ['server', 'install', ...home, '--address', '192.0.2.1', '--no-wait']), 'server install')
+  expectOk(await svcgw(env, ['client', 'install', ...home, '--to', 'ctx-b', '--name', 'edge-b', '--client-namespace', ns.client, '--no-wait']), 'client install')
+  expectOk(await svcgw(env, ['expose', 'web', '--port', '80', '--service-namespace', ns.app, ...home, '--no-wait']), 'expose web')
+  expectOk(await svcgw(env, ['expose', 'api', '--port', '8080', '--service-namespace', ns.app, '--as', 'shop-api', ...home, '--no-wait']), 'expose api')
+}

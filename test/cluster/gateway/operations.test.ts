@@ -67,6 +67,24 @@ describe('gateway operations (real clusters and nodes)', function () {
     assert.equal(keys.length, 1, 'only the client key')
   })
 
+  it('server install refuses to make a new CA under registered clients when a key Secret is gone, and changes nothing', async () => {
+    const get = (name: string) => kubectl(env, ['--context', 'ctx-a', '-n', serverNs, 'get', 'secret', name, '-o', 'json'])
+    const saved = JSON.parse(get('service-gw-tls-crypt')) as {metadata: Record<string, unknown>}
+    const caBefore = get('service-gw-ca')
+    const registryBefore = JSON.stringify(registry())
+    kubectl(env, ['--context', 'ctx-a', '-n', serverNs, 'delete', 'secret', 'service-gw-tls-crypt'])
+    try {
+      assertOneLineError(await svcgw(env, ['server', 'install', ...home]), 4, /has 1 registered client\(s\) but its CA, server certificate or tls-crypt key is missing; a new CA would cut every client: restore the Secrets/)
+      assert.equal(get('service-gw-ca'), caBefore)
+      assert.equal(JSON.stringify(registry()), registryBefore)
+    } finally {
+      const {name, namespace, labels} = saved.metadata
+      const dir = mkdtempSync(join(tmpdir(), 'svcgw-restore-'))
+      writeFileSync(join(dir, 'secret.json'), JSON.stringify({...saved, metadata: {name, namespace, labels}}), {mode: 0o600})
+      kubectl(env, ['--context', 'ctx-a', 'apply', '-f', join(dir, 'secret.json')])
+    }
+  })
+
   it('bad exposes fail in one line and change nothing', async () => {
     expectOk(await svcgw(env, ['expose', 'nginx', '--port', '80', '--service-namespace', appNs, ...home]), 'expose')
     const before = JSON.stringify(registry())
@@ -104,7 +122,7 @@ describe('gateway operations (real clusters and nodes)', function () {
     assertOneLineError(await svcgw(env, ['unexpose', 'api-0', ...home]), 3, /"api-0" is not exposed/)
   })
 
-  it('at N = 200, one expose writes only what changed: the registry, its Service, the two proxy configs, the pod nudges', async () => {
+  it('at N = 200, one expose writes only what changed (the registry, its Service, the two proxy configs, the pod nudges), and a re-run of server install no unchanged Service', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'svcgw-many-'))
     const file = join(dir, 'values.yaml')
     writeFileSync(file, `services:\n${Array.from({length: 200}, (_, i) => `  - {name: many-${i}, port: 80, clientService: {name: nginx, namespace: ${appNs}, port: 80}}`).join('\n')}\n`)
@@ -119,6 +137,15 @@ describe('gateway operations (real clusters and nodes)', function () {
       `written: ${written.join(', ')}`,
     )
     assert.equal(written.filter((w) => w.startsWith('pod/')).length, 2, 'one nudge for the server pod, one for the client pod')
+    // Each object once: the consumer Service goes first (clients-first) and is not applied again with the server's config.
+    assert.equal(written.filter((w) => !w.startsWith('pod/')).length, kinds.filter((w) => !w.startsWith('pod/')).length, `written: ${written.join(', ')}`)
+    // A re-run of server install at N = 200 applies no consumer Service that the cluster holds as
+    // rendered, and repairs one edited by hand.
+    kubectl(env, ['--context', 'ctx-a', '-n', serverNs, 'patch', 'service', 'many-7', '--type', 'json', '-p', '[{"op":"replace","path":"/spec/ports/0/targetPort","value":1}]'])
+    const rerun = expectOk(await svcgw({...env, stats: true}, ['server', 'install', ...home]), 'server install at N=200')
+    const rewritten = (JSON.parse(rerun.stderr.split('\n').find((l) => l.startsWith('SVCGW_STATS '))!.slice('SVCGW_STATS '.length)) as {written: string[]}).written
+    assert.deepEqual(rewritten.filter((w) => w.startsWith('service/many-')), ['service/many-7'], `written: ${rewritten.join(', ')}`)
+    assert.notEqual(kubectl(env, ['--context', 'ctx-a', '-n', serverNs, 'get', 'service', 'many-7', '-o', 'jsonpath={.spec.ports[0].targetPort}']), '1')
     // Batches are one registry update and one apply round: unexpose --all deletes the Services in one request.
     const all = expectOk(await svcgw({...env, stats: true}, ['unexpose', '--all', ...home]), 'unexpose --all')
     assert.match(all.stderr, /"services \(20\d, by selector\)"/)
@@ -128,7 +155,7 @@ describe('gateway operations (real clusters and nodes)', function () {
 
   it('certs status lists the CA, the server and the client with days left', async () => {
     const text = expectOk(await svcgw(env, ['certs', 'status', ...home]), 'certs status').stdout
-    assert.match(text, /^svcgw-ca\s+ca\s+current\s+[0-9a-f]+\s+\d{4}-\d\d-\d\d\s+3649/m)
+    assert.match(text, /^svcgw-ca-[0-9a-f]{8}\s+ca\s+current\s+[0-9a-f]+\s+\d{4}-\d\d-\d\d\s+3649/m)
     assert.match(text, /^ctx-b\s+client\s+current\s+/m)
     assertOneLineError(await svcgw(env, ['certs', 'status', ...home, '--warn-days', '2000']), 8, /expire within 2000 days: svcgw-server, ctx-b: rotate them/)
   })

@@ -192,6 +192,36 @@ describe('data-plane renderers', () => {
       assert.match(shared, /option srvtcpka\n/)
       assert.match(shared, /balance roundrobin/)
       assert.match(shared, /option redispatch 1/)
+      // Half a second per dead client: during a server reload a request meets every client before the hold.
+      assert.match(shared, /timeout connect 500ms\n/)
+    })
+
+    it('holds a request while every client of a service is down, in one section for all services (a line per service and per client)', () => {
+      for (const name of ['web', 'api']) {
+        const backend = cfg.split(`\nbackend be-${name}`)[1].split('\n\n')[0]
+        assert.match(backend, /^ {2}server reload_hold abns@svcgw-hold backup no-check send-proxy-v2$/m, name)
+      }
+      const holds = cfg.split('\n\n').filter((s) => s.startsWith('listen hold'))
+      assert.equal(holds.length, 1)
+      // Port-less servers: HAProxy connects to the port the PROXY header names, the service's internalPort.
+      assert.deepEqual(holds[0].split('\n').slice(1), [
+        '  bind abns@svcgw-hold accept-proxy',
+        '  option redispatch 1',
+        // Six attempts of 500 ms, and one for client a, which does not serve api and refuses it.
+        '  retries 7',
+        '  timeout connect 500ms',
+        '  server a 10.8.0.10 no-check',
+        '  server b 10.8.0.11 no-check',
+      ])
+      const holdOf = (services: number, clients: number) => {
+        const r = emptyRegistry()
+        for (let i = 0; i < clients; i++) r.clients.push({name: `c${i}`, tunnelIP: `10.8.0.${10 + i}`, serial: `s${i}`, notAfter: ''})
+        for (let i = 0; i < services; i++) r.services.push({name: `s${i}`, port: 80, internalPort: 20_000 + i, clientService: {name: 'web', namespace: 'default', port: 80}})
+        return renderServerHaproxy(r).split('\n\n').find((s) => s.startsWith('listen hold'))!
+      }
+      assert.equal(holdOf(100, 5), holdOf(10, 5), 'the hold does not grow with the services')
+      assert.match(holdOf(10, 5), /retries 6\n/, 'every client serves every service: no attempt is spent on a refusal')
+      assert.equal(holdOf(10, 20).split('\n').filter((l) => l.startsWith('  server ')).length, 20)
     })
 
     it('takes leastconn and shorter checks', () => {
@@ -359,6 +389,7 @@ describe('a revoked client', () => {
     assert.match(web, /server b 10\.8\.0\.10:20000/)
     assert.doesNotMatch(web, /server c /)
     assert.match(cfg.split('\n\n').find((s) => s.startsWith('backend tunnels'))!, /server c 10\.8\.0\.11:8405/)
+    assert.doesNotMatch(cfg.split('\n\n').find((s) => s.startsWith('listen hold'))!, /server c /, 'nor through the hold')
   })
 })
 
@@ -373,5 +404,22 @@ describe('health checks that scale', () => {
     const cfg = renderServerHaproxy(r)
     assert.match(cfg, /default-server check port 8405 inter 8000 /, '2000 pairs: every 8 s')
     assert.match(cfg, /backend tunnels\n {2}default-server check port 8405 inter 1000 /, 'tunnels stay at a second')
+  })
+
+  it('check a down pair no more often than an up one: services whose providers are all down stay within the budget', () => {
+    const r = emptyRegistry()
+    r.clients.push({name: 'c0', tunnelIP: '10.8.0.10', serial: 's0', notAfter: ''})
+    for (let i = 0; i < 1000; i++) r.services.push({name: `s${i}`, port: 80, internalPort: 20_000 + i, clientService: {name: 'web', namespace: 'default', port: 80}})
+    assert.match(renderServerHaproxy(r), /default-server check port 8405 inter 4000 fastinter 500 downinter 4000 /)
+    assert.match(renderClientHaproxy(r, {clientName: 'c0', clusterDomain: 'cluster.local'}), /default-server check inter 4000 downinter 4000 /)
+  })
+
+  it("log nothing per check on a client's health port (hundreds a second on a large gateway)", () => {
+    const r = emptyRegistry()
+    r.clients.push({name: 'c0', tunnelIP: '10.8.0.10', serial: 's0', notAfter: ''})
+    r.services.push({name: 'web', port: 80, internalPort: 20_000, clientService: {name: 'web', namespace: 'default', port: 80}})
+    const health = renderClientHaproxy(r, {clientName: 'c0', clusterDomain: 'cluster.local'}).split('frontend health\n')[1].split('\n\n')[0]
+    // Before any answer: HAProxy runs http-request rules in order, and a return ends them.
+    assert.match(health, /mode http\n {2}http-request set-log-level silent\n[\s\S]*http-request return status 200/)
   })
 })
