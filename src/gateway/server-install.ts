@@ -221,6 +221,9 @@ export async function installServer(home: Home, overrides: Partial<ServerSetting
       Object.assign(current, settings)
       recordFacts(reg, keys)
     })
+    if (stored.registry.takeover) {
+      reporter.step(`take-over of the chart pending: its consumer Services keep routing to its server; "kubectl svcgw adopt --finish -n ${namespace}" switches them`)
+    }
     const live = stored.registry.services.length > 0 ? await listExposedServices(cluster, namespace) : []
     await applyAll(
       cluster,

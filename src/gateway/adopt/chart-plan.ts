@@ -5,9 +5,13 @@ import {inspectCertificate, isIssuedBy, keyMatches, splitPemBundle} from '../../
 import {allocateInternalPort, allocateTunnelIP} from '../../registry/allocate.js'
 import type {PkiSettings} from '../../registry/settings.js'
 import {emptyRegistry, type ExposedService, type Registry} from '../../registry/types.js'
-import {validateClientName, validateExposedService} from '../../registry/validate.js'
-import {names, secretKeys} from '../../render/names.js'
+import {validateClientName, validateExposedService, VERIFIABLE_NAME} from '../../registry/validate.js'
+import {names, SERVER_COMMON_NAME, secretKeys} from '../../render/names.js'
 import type {ExposeRequest} from '../expose.js'
+
+/** The chart's Deployments, which run until the take-over finishes (adopt --finish). */
+export const CHART_SERVER_DEPLOYMENT = 'service-gw-server'
+export const CHART_CLIENT_DEPLOYMENT = 'service-gw-client'
 
 /** The decoded data of one of the chart's Secrets (undefined: the Secret does not exist). */
 export type SecretData = Record<string, string> | undefined
@@ -42,6 +46,8 @@ export interface AdoptedClient {
 export interface AdoptionPlan {
   registry: Registry
   pki: PkiSettings
+  /** The server certificate's CN when it is not the plugin's own name: the plugin's clients verify it. */
+  serverName?: string
   /** The CA certificate (public) and, when known, its key. */
   ca: {cert: string; key?: string; keySource?: 'file' | 'cert-manager'}
   clients: AdoptedClient[]
@@ -142,11 +148,20 @@ export function planAdoption(chart: ChartInstall): AdoptionPlan {
     if (clash) throw usageError(`services "${clash.name}" and "${service.name}" share a name or internalPort ${service.internalPort}`, 'fix the services: list of the values file')
     registry.services.push(service)
   }
+  // The chart's workloads keep the tunnels until adopt --finish; the plugin's run beside them.
+  registry.takeover = {
+    server: {deployment: CHART_SERVER_DEPLOYMENT, namespace: chart.serverNamespace},
+    clients: clients.map((c) => ({name: c.name, context: c.context, namespace: c.namespace, deployment: CHART_CLIENT_DEPLOYMENT})),
+  }
   registry.certificates = {
     ca: {serial: caInfo.serial, notAfter: caInfo.notAfter.toISOString()},
     server: {serial: serverInfo.serial, notAfter: serverInfo.notAfter.toISOString(), ca: caInfo.serial},
   }
   // Without the CA key the gateway serves the clients it has and issues nothing until a CA rotation.
   const pki: PkiSettings = caKey ? {mode: 'self'} : {mode: 'self', noCaKey: true}
-  return {registry, pki, ca: {cert: caCert, ...(caKey ? {key: caKey.pem, keySource: caKey.source} : {})}, clients, services: registry.services, notes}
+  const serverName = serverInfo.commonName === SERVER_COMMON_NAME ? undefined : serverInfo.commonName
+  if (serverName !== undefined && !VERIFIABLE_NAME.test(serverName)) {
+    throw usageError(`the server certificate in ${serverWhere} has CN ${JSON.stringify(serverName)}, which the plugin's clients cannot verify by name`, 'reissue it with the chart under a DNS-like CN, then adopt')
+  }
+  return {registry, pki, ...(serverName ? {serverName} : {}), ca: {cert: caCert, ...(caKey ? {key: caKey.pem, keySource: caKey.source} : {})}, clients, services: registry.services, notes}
 }

@@ -1,10 +1,12 @@
-import {conflictError} from '../../errors.js'
+import {conflictError, usageError} from '../../errors.js'
 import type {Cluster} from '../../kube/cluster.js'
 import type {KubeObject, Secret} from '../../kube/object.js'
 import {DEFAULT_TUNNEL_NETWORK} from '../../registry/allocate.js'
 import {validateNamespaceName} from '../../registry/validate.js'
 import {names, secretKeys} from '../../render/names.js'
-import {caSecret} from '../../render/server.js'
+import {generateTlsCryptKey} from '../../pki/tls-crypt.js'
+import type {Takeover} from '../../registry/types.js'
+import {caSecret, tlsCryptSecret} from '../../render/server.js'
 import type {Reporter} from '../../ui/reporter.js'
 import type {ExposeRequest} from '../expose.js'
 import type {Home} from '../home.js'
@@ -14,9 +16,6 @@ import {type AdoptedClient, type ChartInstall, planAdoption, type SecretData} fr
 /** The chart's namespaces (its README's defaults). */
 export const CHART_SERVER_NAMESPACE = 'server'
 export const CHART_CLIENT_NAMESPACE = 'client'
-
-/** Helm keeps an object with this annotation on `helm uninstall`. */
-export const HELM_KEEP = {'helm.sh/resource-policy': 'keep'}
 
 export interface AdoptOptions {
   clientNamespace: string
@@ -35,8 +34,8 @@ export interface AdoptResult {
   /** Whether the gateway can issue new client certificates. */
   canIssue: boolean
   caKeySource: 'file' | 'cert-manager' | 'none'
-  /** Secrets annotated so that `helm uninstall` keeps them. */
-  kept: string[]
+  /** The chart's Deployments that keep running until "adopt --finish". */
+  takeover: string[]
   remaining: string[]
   summary: string
 }
@@ -73,7 +72,8 @@ async function certManagerCaKey(cluster: Cluster, namespace: string, server: Sec
  * Takes over a chart install's state: reads its Secrets on both sides,
  * checks them (planAdoption: every bad input fails before the first write),
  * then stores the registry and settings in the chart's server namespace,
- * the CA key if known, and marks the chart's Secrets for Helm to keep.
+ * the CA key if known, a tls-crypt key of its own, and a pending take-over
+ * of the chart's Deployments (adopt --finish completes it).
  * Certificates are kept exactly as they are: no client is re-issued.
  */
 export async function adoptChart(home: Home, providerContexts: string[], options: AdoptOptions, reporter: Reporter): Promise<AdoptResult> {
@@ -96,33 +96,35 @@ export async function adoptChart(home: Home, providerContexts: string[], options
     tunnelNetwork: DEFAULT_TUNNEL_NETWORK,
   }
   const plan = planAdoption(chart)
+  const takeover = plan.registry.takeover!
+  // The chart's running workloads are what the take-over replaces: each must be there.
+  const missing = await missingDeployments(cluster, providers, takeover)
+  if (missing.length > 0) {
+    throw usageError(`the chart's ${missing.join(', ')} not found`, 'pass -n and --client-namespace with the chart\'s namespaces; a chart whose workloads are gone is not taken over: install the plugin instead (docs/migration.md)')
+  }
   for (const note of plan.notes) reporter.warn(note)
   const verb = cluster.dryRun ? 'would record' : 'recorded'
   reporter.step(`${verb} ${plan.clients.length} client(s) with the certificates they hold: ${plan.clients.map((c) => `${c.name} (serial ${c.serial})`).join(', ')}`)
 
   // Writes begin here, all validated above. The registry first: its creation is what marks the chart adopted.
-  const settings = resolveSettings(undefined, plan.pki.noCaKey ? {pki: plan.pki} : {})
+  const settings = {...resolveSettings(undefined, plan.pki.noCaKey ? {pki: plan.pki} : {}), ...(plan.serverName ? {serverName: plan.serverName} : {})}
   // A chart's own CA Secret may carry our name already (cert-manager's chain): never remove one we did not create.
   const caSecretExisted = Boolean(await cluster.read(secretRef(names.ca, namespace)))
+  // The chart has no tls-crypt key; the plugin's server and clients share one of their own.
+  const tlsCryptExisted = Boolean(await cluster.read(secretRef(names.tlsCrypt, namespace)))
   await home.store.ensure(plan.registry, settings)
-  const kept: string[] = []
   try {
     if (plan.ca.key) await cluster.apply(caSecret({cert: plan.ca.cert, key: plan.ca.key}, namespace))
-    const keep = async (target: Cluster, name: string, ns: string) => {
-      await target.mergePatch(secretRef(name, ns), {metadata: {annotations: HELM_KEEP}})
-      kept.push(`${target.context}/${ns}/${name}`)
-    }
-    await keep(cluster, names.serverCertificates, namespace)
-    for (const p of providers) await keep(p.cluster, names.clientCertificates, options.clientNamespace)
+    if (!tlsCryptExisted) await cluster.apply(tlsCryptSecret(generateTlsCryptKey(), namespace))
   } catch (error) {
-    // Nothing half-applied: without its registry the namespace is as before (a keep annotation is harmless), and adopt can run again.
+    // Nothing half-applied: without its registry the namespace is as before, and adopt can run again.
     await cluster.remove({apiVersion: 'v1', kind: 'ConfigMap', name: names.registry, namespace}).catch(() => undefined)
     if (plan.ca.key && !caSecretExisted) await cluster.remove(secretRef(names.ca, namespace)).catch(() => undefined)
     throw error
   }
-  reporter.step(`${cluster.dryRun ? 'would mark' : 'marked'} ${kept.length} Secret(s) helm.sh/resource-policy: keep`)
+  reporter.step(`${cluster.dryRun ? 'would record' : 'recorded'} a pending take-over of ${describeTakeover(takeover).join(', ')}`)
 
-  const remaining = remainingSteps(namespace, options.clientNamespace, plan.pki.noCaKey === true, options.services === undefined)
+  const remaining = remainingSteps(home, providerContexts, plan.pki.noCaKey === true, options.services === undefined)
   const canIssue = !plan.pki.noCaKey
   return {
     context: cluster.context,
@@ -132,7 +134,7 @@ export async function adoptChart(home: Home, providerContexts: string[], options
     services: plan.services.map((s) => `${s.name}:${s.port} (internalPort ${s.internalPort})`),
     canIssue,
     caKeySource: plan.ca.keySource ?? 'none',
-    kept,
+    takeover: describeTakeover(takeover),
     remaining,
     summary: [
       `${cluster.dryRun ? 'would adopt' : 'adopted'} the chart's gateway in namespace ${namespace} of ${cluster.context}: ${plan.clients.length} client(s) (${plan.clients.map((c) => c.name).join(', ')}), ${plan.services.length} service(s), certificates kept as they are`,
@@ -143,13 +145,30 @@ export async function adoptChart(home: Home, providerContexts: string[], options
   }
 }
 
+/** The chart's Deployments a take-over replaces, as "deployment NAME (namespace NS of CONTEXT)". */
+export const describeTakeover = (takeover: Takeover): string[] => [
+  `deployment ${takeover.server.deployment} (namespace ${takeover.server.namespace})`,
+  ...takeover.clients.map((c) => `deployment ${c.deployment} (namespace ${c.namespace} of ${c.context})`),
+]
+
+async function missingDeployments(cluster: Cluster, providers: Array<{cluster: Cluster}>, takeover: Takeover): Promise<string[]> {
+  const ref = (name: string, namespace: string) => ({apiVersion: 'apps/v1', kind: 'Deployment', name, namespace})
+  const found = await Promise.all([
+    cluster.read(ref(takeover.server.deployment, takeover.server.namespace)),
+    ...takeover.clients.map((c, i) => providers[i].cluster.read(ref(c.deployment, c.namespace))),
+  ])
+  return describeTakeover(takeover).filter((_, i) => !found[i])
+}
+
 /** What the operator must still do after the state is adopted, in order. */
-export function remainingSteps(serverNamespace: string, clientNamespace: string, noCaKey: boolean, noServices: boolean): string[] {
+export function remainingSteps(home: Home, providerContexts: string[], noCaKey: boolean, noServices: boolean): string[] {
+  const n = `-n ${home.namespace}`
+  const ctx = `--context ${home.cluster.context}`
   return [
-    ...(noServices ? [`record the chart's services: "kubectl svcgw expose -n ${serverNamespace} -f server-values.yaml"`] : []),
-    // Uninstalling first would stop the tunnels with nothing to take over: the order matters.
-    `keep the chart's releases running: the plugin's workloads do not replace the chart's yet (docs/migration.md), and "server install" in namespace ${serverNamespace} refuses until they can`,
-    `once the workloads are taken over, uninstall the chart's releases ("helm uninstall RELEASE -n ${serverNamespace}", and -n ${clientNamespace} in each provider): the Secrets are marked helm.sh/resource-policy: keep and stay; the chart's cert-manager Certificates and Issuers go with it, their Secrets stay`,
+    ...(noServices ? [`record the chart's services: "kubectl svcgw expose ${ctx} ${n} -f server-values.yaml"`] : []),
+    `install the plugin's server beside the chart's (the consumer Services stay the chart's meanwhile): "kubectl svcgw server install ${ctx} ${n}"`,
+    `install the plugin's clients beside the chart's, with the certificates they hold: "kubectl svcgw client install ${ctx} ${n} ${providerContexts.map((c) => `--to ${c}`).join(' ')}"`,
+    `switch the consumer Services to the plugin's server and scale the chart's Deployments to 0: "kubectl svcgw adopt --finish ${ctx} ${n}"`,
     ...(noCaKey ? ['before adding a provider: "kubectl svcgw certs rotate --ca", or adopt with --ca-key-file'] : []),
   ]
 }
