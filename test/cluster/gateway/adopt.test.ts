@@ -27,7 +27,7 @@ function chartSecret(name: string, namespace: string, pair: KeyPair, ca: string,
   })
 }
 
-/** A stand-in for the chart's workload: adopt must leave it as it is (the plugin does not replace it yet). */
+/** A stand-in for the chart's workload (no pod: 0 replicas): adopt records it for the take-over and leaves it as it is. */
 const chartDeployment = (name: string, namespace: string) =>
   yaml.dump({
     apiVersion: 'apps/v1',
@@ -39,8 +39,10 @@ const chartDeployment = (name: string, namespace: string) =>
 /**
  * Adopting a chart-shaped install on real apiservers: objects made the way
  * the chart (manual Secrets) would have, in its namespaces `server` and
- * `client`. No live tunnel here: the chart's workloads keep running and are
- * not replaced yet (see docs/testing.md).
+ * `client`. No tunnel of the chart's here (its Deployments have no pod):
+ * the take-over under live traffic is test/e2e/adopt-live.test.ts's. Here
+ * the plugin's server runs for real, so adopt --finish is refused for the
+ * client it does not see connected.
  */
 describe('adopt a chart install (real clusters)', function () {
   this.timeout(120_000)
@@ -54,8 +56,11 @@ describe('adopt a chart install (real clusters)', function () {
   const caKeyFile = join(dir, 'ca.key')
   const secretData = (ctx: string, ns: string, name: string) => kubectl(env, ['--context', ctx, '-n', ns, 'get', 'secret', name, '-o', 'jsonpath={.data}'])
   const registryExists = (ns: string) => kubectl(env, ['--context', 'ctx-a', '-n', ns, 'get', 'configmap', '--ignore-not-found', '-o', 'name']).includes('svcgw-registry')
-  const keepAnnotation = (ctx: string, ns: string, name: string) =>
-    kubectl(env, ['--context', ctx, '-n', ns, 'get', 'secret', name, '-o', 'jsonpath={.metadata.annotations.helm\\.sh/resource-policy}'])
+  const takeoverOf = (ns: string) => {
+    const cm = JSON.parse(kubectl(env, ['--context', 'ctx-a', '-n', ns, 'get', 'configmap', 'svcgw-registry', '-o', 'json'])) as {data: Record<string, string>}
+    return (JSON.parse(cm.data['registry.json']) as {takeover?: unknown}).takeover
+  }
+  const replicas = (ctx: string, ns: string, name: string) => kubectl(env, ['--context', ctx, '-n', ns, 'get', 'deployment', name, '-o', 'jsonpath={.spec.replicas}'])
 
   before(async function () {
     const started = await clusters()
@@ -75,15 +80,19 @@ describe('adopt a chart install (real clusters)', function () {
     writeFileSync(caKeyFile, ca.key, {mode: 0o600})
   })
 
-  after(() => deleteNamespaces(env, [['ctx-a', 'server'], ['ctx-a', 'server-key'], ['ctx-b', 'client'], ['ctx-b', 'client-nokey'], ['ctx-b', 'client-other']]))
+  after(() => deleteNamespaces(env, [['ctx-a', 'server'], ['ctx-a', 'server-key'], ['ctx-b', 'client'], ['ctx-b', 'client-nokey'], ['ctx-b', 'client-other'], ['ctx-b', 'client-nodeploy']]))
 
   it('bad inputs fail in one line naming the fix, and write nothing', async () => {
     assertOneLineError(await svcgw(env, ['adopt', '--context', 'ctx-a', '--to', 'ctx-b', '--client-namespace', 'client-other']), 2, /service-gw-client-certificates in namespace client-other of context "ctx-b" \(CN provider-b\) is not signed by the server's CA chart-ca/)
     assertOneLineError(await svcgw(env, ['adopt', '--context', 'ctx-a', '--to', 'ctx-b', '--client-namespace', 'client-nokey']), 2, /has no tls\.key: pass --client-namespace/)
     assertOneLineError(await svcgw(env, ['adopt', '--context', 'ctx-a', '-n', 'nowhere', '--to', 'ctx-b']), 2, /service-gw-server-certificates in namespace nowhere does not exist: pass -n with/)
     assertOneLineError(await svcgw(env, ['adopt', '--context', 'ctx-a', '--to', 'ctx-b', '--ca-key-file', values]), 2, /holds no PEM private key/)
+    // The chart's Deployments must be there to be taken over.
+    kubectl(env, ['--context', 'ctx-b', 'create', 'namespace', 'client-nodeploy'])
+    kubectlApply(env, 'ctx-b', chartSecret('service-gw-client-certificates', 'client-nodeploy', client, ca.cert))
+    assertOneLineError(await svcgw(env, ['adopt', '--context', 'ctx-a', '--to', 'ctx-b', '--client-namespace', 'client-nodeploy']), 2, /the chart's deployment service-gw-client \(namespace client-nodeploy of ctx-b\) not found: pass -n and --client-namespace/)
     assert.equal(registryExists('server'), false)
-    assert.equal(keepAnnotation('ctx-a', 'server', 'service-gw-server-certificates'), '')
+    assert.equal(kubectl(env, ['--context', 'ctx-a', '-n', 'server', 'get', 'secret', 'service-gw-tls-crypt', '--ignore-not-found', '-o', 'name']), '')
   })
 
   it('--dry-run prints what it would do and writes nothing', async () => {
@@ -91,18 +100,20 @@ describe('adopt a chart install (real clusters)', function () {
     assert.match(result.stderr, /would record 1 client\(s\).*provider-b/)
     assert.match(result.stderr, /nothing was changed/)
     assert.equal(registryExists('server'), false)
-    assert.equal(keepAnnotation('ctx-a', 'server', 'service-gw-server-certificates'), '')
-    assert.equal(keepAnnotation('ctx-b', 'client', 'service-gw-client-certificates'), '')
   })
 
-  it('adopts: clients by CN with the serial they hold, services from -f, Secrets unchanged but kept by Helm, no CA key', async () => {
+  it('adopts: clients by CN with the serial they hold, services from -f, Secrets unchanged, no CA key, a take-over of the chart\'s Deployments pending', async () => {
     const serverBefore = secretData('ctx-a', 'server', 'service-gw-server-certificates')
     const clientBefore = secretData('ctx-b', 'client', 'service-gw-client-certificates')
     const result = expectOk(await svcgw(env, ['adopt', '--context', 'ctx-a', '--to', 'ctx-b', '-f', values, '-o', 'json']), 'adopt')
     const out = JSON.parse(result.stdout) as {clients: Array<{name: string; serial: string}>; canIssue: boolean; remaining: string[]}
     assert.deepEqual(out.clients.map((c) => [c.name, c.serial]), [['provider-b', inspectCertificate(client.cert).serial]])
     assert.equal(out.canIssue, false)
-    assert.ok(out.remaining.some((r) => r.includes('helm uninstall')))
+    assert.ok(out.remaining.some((r) => r.includes('adopt --finish')))
+    assert.deepEqual(takeoverOf('server'), {
+      server: {deployment: 'service-gw-server', namespace: 'server'},
+      clients: [{name: 'provider-b', context: 'ctx-b', namespace: 'client', deployment: 'service-gw-client'}],
+    })
     const cm = JSON.parse(kubectl(env, ['--context', 'ctx-a', '-n', 'server', 'get', 'configmap', 'svcgw-registry', '-o', 'json'])) as {data: Record<string, string>}
     const registry = JSON.parse(cm.data['registry.json']) as {clients: Array<{name: string; serial: string; context: string; namespace: string}>; services: Array<{name: string; internalPort: number}>}
     assert.deepEqual(registry.clients.map((c) => [c.name, c.serial, c.context, c.namespace]), [['provider-b', inspectCertificate(client.cert).serial, 'ctx-b', 'client']])
@@ -110,15 +121,29 @@ describe('adopt a chart install (real clusters)', function () {
     assert.deepEqual((JSON.parse(cm.data['settings.json']) as {pki?: unknown}).pki, {mode: 'self', noCaKey: true})
     assert.equal(secretData('ctx-a', 'server', 'service-gw-server-certificates'), serverBefore)
     assert.equal(secretData('ctx-b', 'client', 'service-gw-client-certificates'), clientBefore)
-    assert.equal(keepAnnotation('ctx-a', 'server', 'service-gw-server-certificates'), 'keep')
-    assert.equal(keepAnnotation('ctx-b', 'client', 'service-gw-client-certificates'), 'keep')
+    // The chart's server certificate has CN service-gw-server: the plugin's clients will verify that name.
+    assert.equal((JSON.parse(cm.data['settings.json']) as {serverName?: string}).serverName, 'service-gw-server')
     assert.equal(kubectl(env, ['--context', 'ctx-a', '-n', 'server', 'get', 'secret', 'service-gw-ca', '--ignore-not-found', '-o', 'name']), '')
     // The chart's workloads are left as they are.
     assert.equal(kubectl(env, ['--context', 'ctx-a', '-n', 'server', 'get', 'deployment', '-o', 'jsonpath={.items[*].metadata.name}']), 'service-gw-server')
-    // A second adopt is refused; server install refuses to make a new CA under the adopted clients.
+    // A second adopt is refused.
     assertOneLineError(await svcgw(env, ['adopt', '--context', 'ctx-a', '--to', 'ctx-b']), 4, /already holds a gateway registry/)
-    assertOneLineError(await svcgw(env, ['server', 'install', '--context', 'ctx-a', '-n', 'server', '--no-wait']), 4, /a new CA would cut them all/)
-    assert.equal(secretData('ctx-a', 'server', 'service-gw-server-certificates'), serverBefore)
+  })
+
+  it('adopt --finish is refused, changing nothing, while the plugin\'s server does not see the client connected (--dry-run too)', async () => {
+    const finish = ['adopt', '--finish', '--context', 'ctx-a']
+    assertOneLineError(await svcgw(env, finish), 4, /the plugin's server has no ready pod in namespace "server".*: install it beside the chart's: "kubectl svcgw server install --context ctx-a -n server"/)
+    const installed = expectOk(await svcgw(env, ['server', 'install', '--context', 'ctx-a', '-n', 'server', '--service-type', 'NodePort']), 'server install beside the chart')
+    assert.match(installed.stderr, /take-over of the chart pending/)
+    // No consumer Service while the take-over is pending: the chart's (none here) keep routing.
+    assert.equal(kubectl(env, ['--context', 'ctx-a', '-n', 'server', 'get', 'service', 'nginx', '--ignore-not-found', '-o', 'name']), '')
+    for (const args of [finish, [...finish, '--dry-run']]) {
+      assertOneLineError(await svcgw(env, args), 4, /client\(s\) provider-b not connected to the plugin's server yet: install the plugin's client beside the chart's: "kubectl svcgw client install --context ctx-a -n server --to ctx-b"/)
+    }
+    assert.equal(kubectl(env, ['--context', 'ctx-a', '-n', 'server', 'get', 'service', 'nginx', '--ignore-not-found', '-o', 'name']), '')
+    assert.equal(replicas('ctx-a', 'server', 'service-gw-server'), '0')
+    assert.ok(takeoverOf('server'))
+    assert.equal(secretData('ctx-a', 'server', 'service-gw-server-certificates').length > 0, true)
   })
 
   it('with --ca-key-file the CA key is stored in the server namespace only, and the gateway can issue', async () => {
@@ -162,6 +187,8 @@ describe('adopt a cert-manager chart install (real cert-manager, real clusters)'
     kubectl(env, ['--context', 'ctx-a', 'create', 'namespace', 'server-cm'])
     kubectl(env, ['--context', 'ctx-b', 'create', 'namespace', 'client-cm'])
     kubectlApply(env, 'ctx-a', chartCertManagerChain('server-cm'))
+    kubectlApply(env, 'ctx-a', chartDeployment('service-gw-server', 'server-cm'))
+    kubectlApply(env, 'ctx-b', chartDeployment('service-gw-client', 'client-cm'))
     for (const name of ['service-gw-ca', 'service-gw-server', 'service-gw-client-provider-b']) {
       kubectl(env, ['--context', 'ctx-a', '-n', 'server-cm', 'wait', '--for=condition=Ready', `certificate/${name}`, '--timeout=120s'])
     }
