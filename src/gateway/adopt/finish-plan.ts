@@ -1,4 +1,5 @@
-import type {EndpointSlice} from '../../kube/object.js'
+import type {EndpointSlice, Service} from '../../kube/object.js'
+import type {KubeObject} from '../../render/objects.js'
 import {servedBy, type Registry, type Takeover} from '../../registry/types.js'
 import type {ServerHealth} from '../server-health.js'
 
@@ -31,4 +32,27 @@ export function scaleDownOrder(takeover: Takeover): Array<{context?: string; nam
 export function notConnectedFix(takeover: Takeover, missing: string[], home: {context: string; namespace: string}): string {
   const contexts = takeover.clients.filter((c) => missing.includes(c.name)).map((c) => `--to ${c.context}`)
   return `install the plugin's client beside the chart's: "kubectl svcgw client install --context ${home.context} -n ${home.namespace} ${contexts.join(' ')}", then run adopt --finish again`
+}
+
+type Port = {name?: string; port?: number; protocol?: string}
+
+/**
+ * The consumer Service to apply over the chart's: each port the chart's
+ * Service has (same port and protocol) keeps the chart's name, or none.
+ * kube-proxy takes a renamed port for another service port, and in the
+ * take-over test the rename held a request for a second (no request
+ * failed); with the name kept, none took over 0.25 s. The rendered digest
+ * is left as it was, so a later re-run does not apply it again for the
+ * name alone.
+ */
+export function keepingLivePortNames(rendered: KubeObject, live: Service | undefined): KubeObject {
+  const livePorts = ((live?.spec as {ports?: Port[]} | undefined)?.ports ?? []) as Port[]
+  const spec = rendered.spec as {ports: Port[]}
+  const ports = spec.ports.map((p) => {
+    const held = livePorts.find((l) => l.port === p.port && (l.protocol ?? 'TCP') === (p.protocol ?? 'TCP'))
+    if (!held) return p
+    const {name: _, ...rest} = p
+    return held.name ? {...rest, name: held.name} : rest
+  })
+  return {...rendered, spec: {...(rendered.spec as object), ports}}
 }

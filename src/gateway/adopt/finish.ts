@@ -13,7 +13,7 @@ import type {Home} from '../home.js'
 import {until} from '../live.js'
 import {readServerHealth, STATS_PATH} from '../server-health.js'
 import {describeTakeover} from './index.js'
-import {notConnected, notConnectedFix, routesOnlyTo, scaleDownOrder, servicesWithoutBackend} from './finish-plan.js'
+import {keepingLivePortNames, notConnected, notConnectedFix, routesOnlyTo, scaleDownOrder, servicesWithoutBackend} from './finish-plan.js'
 
 /**
  * After the consumer Services route to the plugin's server only, the time
@@ -70,8 +70,9 @@ export async function finishTakeover(home: Home, options: {timeoutMs: number}, r
   }
   reporter.step(`the plugin's server sees ${takeover.clients.map((c) => c.name).join(', ')} connected and every service backed`)
 
-  const services = exposedServices(registry, namespace)
-  const before = await Promise.all(services.map((s) => cluster.read<Service>(refOf(s))))
+  const rendered = exposedServices(registry, namespace)
+  const before = await Promise.all(rendered.map((s) => cluster.read<Service>(refOf(s))))
+  const services = rendered.map((s, i) => keepingLivePortNames(s, before[i]))
   try {
     await applyAll(cluster, services, reporter)
     if (!cluster.dryRun) {

@@ -1,14 +1,15 @@
 import {strict as assert} from 'node:assert'
 
 import {planAdoption} from '../../../src/gateway/adopt/chart-plan.js'
-import {notConnected, notConnectedFix, routesOnlyTo, scaleDownOrder, servicesWithoutBackend} from '../../../src/gateway/adopt/finish-plan.js'
+import {keepingLivePortNames, notConnected, notConnectedFix, routesOnlyTo, scaleDownOrder, servicesWithoutBackend} from '../../../src/gateway/adopt/finish-plan.js'
 import type {ServerHealth} from '../../../src/gateway/server-health.js'
-import type {EndpointSlice} from '../../../src/kube/object.js'
+import type {EndpointSlice, Service} from '../../../src/kube/object.js'
 import {createCA, issueClientCertificate, issueServerCertificate} from '../../../src/pki/certificates.js'
 import {defaultSettings} from '../../../src/registry/settings.js'
 import type {Registry, Takeover} from '../../../src/registry/types.js'
 import {renderClient} from '../../../src/render/client.js'
-import {serverConfig} from '../../../src/render/server.js'
+import type {KubeObject} from '../../../src/render/objects.js'
+import {exposedServices, serverConfig} from '../../../src/render/server.js'
 
 const ca = createCA({commonName: 'chart-ca'})
 const pair = (p: {cert: string; key: string}) => ({'tls.crt': p.cert, 'tls.key': p.key, 'ca.crt': ca.cert})
@@ -79,5 +80,16 @@ describe('the take-over of a chart\'s workloads (pure parts)', () => {
     assert.equal(routesOnlyTo([slice(['svcgw-server-1', true], ['service-gw-server-1', true])], ['svcgw-server-1']), false)
     assert.equal(routesOnlyTo([slice(['svcgw-server-1', true], ['service-gw-server-1', false])], ['svcgw-server-1']), true)
     assert.equal(routesOnlyTo([], ['svcgw-server-1']), false)
+  })
+
+  it('the switched Service keeps the port names of the chart\'s (kube-proxy would take a renamed port for a new one); the rendered digest stays', () => {
+    const [rendered] = exposedServices(plan.registry, 'server')
+    const live = (ports: object[]) => ({apiVersion: 'v1', kind: 'Service', metadata: {name: 'nginx'}, spec: {ports}}) as Service
+    const ports = (o: KubeObject) => (o.spec as {ports: object[]}).ports
+    assert.deepEqual(ports(keepingLivePortNames(rendered, live([{port: 80, protocol: 'TCP', targetPort: 20080}]))), [{port: 80, targetPort: 20080, protocol: 'TCP'}])
+    assert.deepEqual(ports(keepingLivePortNames(rendered, live([{name: 'http', port: 80, protocol: 'TCP'}]))), [{port: 80, targetPort: 20080, protocol: 'TCP', name: 'http'}])
+    assert.deepEqual(ports(keepingLivePortNames(rendered, live([{name: 'other', port: 81, protocol: 'TCP'}]))), ports(rendered))
+    assert.deepEqual(ports(keepingLivePortNames(rendered, undefined)), ports(rendered))
+    assert.equal(keepingLivePortNames(rendered, live([])).metadata.annotations, rendered.metadata.annotations)
   })
 })
