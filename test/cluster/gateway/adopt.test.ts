@@ -146,6 +146,14 @@ describe('adopt a chart install (real clusters)', function () {
     assert.equal(secretData('ctx-a', 'server', 'service-gw-server-certificates').length > 0, true)
   })
 
+  it('server uninstall during a pending take-over keeps the certificate Secret the chart\'s server mounts', async () => {
+    const serverBefore = secretData('ctx-a', 'server', 'service-gw-server-certificates')
+    const result = expectOk(await svcgw(env, ['server', 'uninstall', '--context', 'ctx-a', '-n', 'server', '--yes']), 'server uninstall during the take-over')
+    assert.match(result.stderr, /kept Secret service-gw-server-certificates: the chart's workloads, whose take-over is pending, mount it/)
+    assert.equal(secretData('ctx-a', 'server', 'service-gw-server-certificates'), serverBefore)
+    assert.equal(kubectl(env, ['--context', 'ctx-a', '-n', 'server', 'get', 'deployment', '-o', 'jsonpath={.items[*].metadata.name}']), 'service-gw-server')
+  })
+
   it('with --ca-key-file the CA key is stored in the server namespace only, and the gateway can issue', async () => {
     const result = expectOk(await svcgw(env, ['adopt', '--context', 'ctx-a', '-n', 'server-key', '--to', 'ctx-b', '--ca-key-file', caKeyFile, '-o', 'json']), 'adopt --ca-key-file')
     assert.equal((JSON.parse(result.stdout) as {canIssue: boolean}).canIssue, true)
