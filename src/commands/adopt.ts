@@ -4,7 +4,7 @@ import {Flags} from '@oclif/core'
 
 import {ClusterCommand} from '../base-command.js'
 import {usageError} from '../errors.js'
-import {dryRunFlags, waitFlags} from '../flags/index.js'
+import {dryRunFlags} from '../flags/index.js'
 
 export default class Adopt extends ClusterCommand<typeof Adopt> {
   static override summary = 'Take over the state of a gateway that the Helm chart installed.'
@@ -24,15 +24,18 @@ The CA key comes from --ca-key-file or, for a cert-manager-managed chart, from i
     'ca-key-file': Flags.string({description: 'PEM file with the private key of the chart\'s CA (manual mode): lets the gateway issue new clients. Stored only in the server cluster.'}),
     finish: Flags.boolean({
       description: 'Finish the take-over: once the plugin\'s server sees every adopted client connected, switch the consumer Services to it and scale the chart\'s Deployments to 0.',
-      exclusive: ['to', 'client-namespace', 'file', 'ca-key-file'],
     }),
-    timeout: waitFlags.timeout,
+    // Only --finish waits (for the consumer Services' endpoints); kept as the string given, as waitFlags' is.
+    timeout: Flags.string({description: 'With --finish: how long to wait for the consumer Services to reach the plugin\'s server (e.g. 90s, 5m).', default: '5m', helpGroup: 'KUBE'}),
     // No --show-secrets: a dry run of adopt would show the CA key of --ca-key-file, which is never printed.
     'dry-run': dryRunFlags['dry-run'],
   }
 
   async run(): Promise<unknown> {
     if (this.flags.finish) {
+      // Checked here, not with oclif's exclusive, whose usage line would show --to and -f as alternatives.
+      const given = (['to', 'client-namespace', 'file', 'ca-key-file'] as const).filter((f) => this.flags[f] !== undefined)
+      if (given.length > 0) throw usageError(`--finish takes none of ${given.map((f) => `--${f}`).join(', ')}`, 'the take-over recorded by adopt names the providers: run "adopt --finish" with -n and --context only')
       const {finishTakeover} = await import('../gateway/adopt/finish.js')
       return this.finish(await finishTakeover(await this.chartHome(), {timeoutMs: this.timeoutMs}, this.reporter))
     }
