@@ -7,8 +7,9 @@
 # Environment (all optional):
 #   TAG      image reference (default ghcr.io/kubectl-svcgw/gateway:<package.json version>)
 #   ARCH     Debian architecture (default amd64; see README.md for arm64)
-#   SUITE    Debian suite (default bookworm)
-#   MIRROR   Debian mirror (default: the one apt on this machine uses for SUITE)
+#   SUITE    Debian suite (default trixie, Debian's stable release)
+#   MIRROR   Debian mirror (default: the one apt on this machine uses for SUITE,
+#            else for any suite: one Debian mirror serves them all)
 #   SOURCE_DATE_EPOCH  timestamps inside the image (default 2025-01-01)
 # Needs root, debootstrap and the mirror; nothing else from the network.
 set -euo pipefail
@@ -20,7 +21,7 @@ case "$out" in /*) ;; *) out="$PWD/$out" ;; esac
 version=$(sed -n 's/^  "version": "\(.*\)",$/\1/p' "$repo/package.json")
 tag=${TAG:-ghcr.io/kubectl-svcgw/gateway:$version}
 arch=${ARCH:-amd64}
-suite=${SUITE:-bookworm}
+suite=${SUITE:-trixie}
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-1735689600}
 packages=openvpn,haproxy,busybox,iproute2
 # Every command the gateway's scripts (manifests/scripts) and probes run.
@@ -29,10 +30,15 @@ needed="sh cat chmod cut grep ip md5sum mkdir mknod sleep wget openvpn haproxy"
 [ "$(id -u)" = 0 ] || { echo "gateway/build.sh: needs root (debootstrap, chroot)" >&2; exit 3; }
 command -v debootstrap >/dev/null || { echo "gateway/build.sh: debootstrap is not installed (apt-get install debootstrap)" >&2; exit 3; }
 
-# The sites apt already uses for SUITE, SUITE-updates and SUITE-security.
+# The sites apt already uses for SUITE, SUITE-updates and SUITE-security; a
+# machine on another release (bookworm building trixie) has none of them, and
+# then the site it uses for its own release of that kind serves ours too.
 site_of() {
   apt-get indextargets --format '$(SITE) $(RELEASE) $(COMPONENT)' 2>/dev/null |
-    awk -v r="$1" '$2 == r && $3 == "main" { print $1; exit }'
+    awk -v r="$1" -v kind="${2:-}" '$3 != "main" { next }
+      $2 == r { print $1; found = 1; exit }
+      !any && ((kind == "" && $2 !~ /-/) || (kind != "" && $2 ~ ("-" kind "$"))) { any = $1 }
+      END { if (!found && any) print any }'
 }
 mirror=${MIRROR:-$(site_of "$suite")}
 [ -n "$mirror" ] || { echo "gateway/build.sh: no apt source for $suite main on this machine: set MIRROR" >&2; exit 3; }
@@ -50,7 +56,7 @@ debootstrap --variant=minbase --arch="$arch" --include="$packages" "$suite" "$ro
 {
   echo "deb $mirror $suite main"
   for extra in updates security; do
-    site=$(site_of "$suite-$extra")
+    site=$(site_of "$suite-$extra" "$extra")
     if [ -n "$site" ]; then echo "deb $site $suite-$extra main"; fi
   done
 } >"$rootfs/etc/apt/sources.list"
@@ -72,6 +78,14 @@ for cmd in $needed; do
     { echo "gateway/build.sh: $cmd is missing from the image" >&2; exit 1; }
 done
 chroot "$rootfs" dpkg-query -W -f '${Package} ${Version}\n' openvpn haproxy busybox iproute2 >&2
+# HAProxy before 3.0 (bookworm's 2.6.12) spins on a health check whose SYN is
+# answered by an ICMP error, as kube-proxy answers for a Service without
+# endpoints: connect() says EALREADY while epoll keeps reporting the error,
+# about 5% of a core per check until its connect timeout, in every client pod
+# that serves that Service (measured in docs/dataplane.md, "Images").
+haproxy_version=$(chroot "$rootfs" dpkg-query -W -f '${Version}' haproxy)
+dpkg --compare-versions "$haproxy_version" ge 3.0 ||
+  { echo "gateway/build.sh: $suite has HAProxy $haproxy_version; the gateway needs 3.0 or later (SUITE=trixie or newer)" >&2; exit 1; }
 
 # Caches, docs, translations (the pods run in the C locale), logs and the
 # build host's identity are not part of the image.

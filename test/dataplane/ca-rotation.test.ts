@@ -139,9 +139,16 @@ for (const proto of ['tcp', 'udp'] as const) {
             const web = backendHealth(parseHaproxyStats(await rig.haproxyCommand('show stat'))).web ?? {}
             return web.c1 === 'UP' && web.c2 === 'UP'
           }, 5000)
-          rig.note('step 2: 8 requests')
-          const seen = new Set<string>()
-          for (let i = 0; i < 8; i++) seen.add((await rig.request(WEB)) ?? 'failed')
+          // "UP" can still be the proxy's view from before c1's restart (its checks mark a client
+          // down only after a few misses); requests meant for c1 then go to c2. So both must be
+          // seen answering within one round of 8 requests, in a few rounds at most.
+          rig.note('step 2: rounds of 8 requests')
+          let seen = new Set<string>()
+          await rig.waitFor('c1 and c2 both answering within one round of 8 requests', async () => {
+            seen = new Set<string>()
+            for (let i = 0; i < 8; i++) seen.add((await rig.request(WEB)) ?? 'failed')
+            return seen.has('backend-c1') && seen.has('backend-c2')
+          }, 8000)
           assert.deepEqual([...seen].sort(), ['backend-c1', 'backend-c2'])
         }
       }

@@ -199,3 +199,62 @@ describe('rendered configs on every supported OpenVPN (server and clients connec
     }
   }
 })
+
+/**
+ * kube-proxy answers a connection to a Service without endpoints with an ICMP
+ * port-unreachable. HAProxy before 3.0 (bookworm's 2.6.12) then spins in its
+ * health check until the check's connect timeout: epoll keeps reporting the
+ * error and connect() keeps saying EALREADY. Every client pod serving such a
+ * Service burned about 5% of a core; the gateway image moved to trixie's 3.0
+ * for it. Here the rendered client config runs in a network namespace whose
+ * iptables rejects the provider Service's address the way kube-proxy does, and
+ * the proxy's CPU time over 4 s is read from /proc.
+ */
+describe('health checks of a provider Service without endpoints on every supported HAProxy (real processes)', function () {
+  this.timeout(30_000)
+  const SPIN_TICKS = 3
+  for (const daemon of haproxyBuilds()) {
+    const older = daemon.bin === 'haproxy' && !/version 3\./.test(versionOf(daemon, '-v'))
+    it(`HAProxy ${daemon.label}: ${older ? 'measured (older than the image ships: not held to it)' : `at most ${SPIN_TICKS} CPU ticks in 4 s`}`, function () {
+      if (reason || !daemon.bin) {
+        process.stderr.write(`      skipped: ${reason ?? daemon.why}\n`)
+        this.skip()
+      }
+      if (!has('iptables') || !has('unshare')) {
+        process.stderr.write('      skipped: needs iptables and unshare\n')
+        this.skip()
+      }
+      const registry = registries()['one service, one client']
+      const cfg = renderClientFiles(registry, {clientName: 'p0', serverAddress: 'gw', serverPort: 1194, proto: 'tcp', serverName: 's', resolveService: () => '10.99.0.1:80'}).haproxy[files.haproxyCfg]
+      assert.match(cfg, /default-server check/, 'the rendered client checks its targets')
+      const root = mkdtempSync(join(tmpdir(), 'svcgw-spin-'))
+      try {
+        mkdirSync(join(root, rel.run))
+        writeFileSync(join(root, rel.run, files.haproxyServersState), '1\n')
+        writeFileSync(join(root, 'haproxy.cfg'), cfg)
+        const script = [
+          'set -e',
+          'ip link set lo up',
+          'ip addr add 10.99.0.1/32 dev lo',
+          'iptables -A OUTPUT -d 10.99.0.1 -p tcp --dport 80 -j REJECT --reject-with icmp-port-unreachable',
+          `"${daemon.bin}" -db -f haproxy.cfg >haproxy.log 2>&1 &`,
+          'p=$!',
+          'sleep 2',
+          'a=$(awk \'{print $14 + $15}\' /proc/$p/stat)',
+          'sleep 4',
+          'b=$(awk \'{print $14 + $15}\' /proc/$p/stat)',
+          'kill $p',
+          'echo $((b - a))',
+        ].join('\n')
+        const run = spawnSync('unshare', ['-n', 'sh', '-c', script], {cwd: root, encoding: 'utf8'})
+        assert.equal(run.status, 0, `${run.stdout}${run.stderr}${readFileSync(join(root, 'haproxy.log'), 'utf8')}`)
+        const ticks = Number(run.stdout.trim())
+        process.stderr.write(`      measured: ${ticks} CPU ticks in 4 s (a tick is 1/${spawnSync('getconf', ['CLK_TCK'], {encoding: 'utf8'}).stdout.trim()} s)\n`)
+        assert.ok(Number.isInteger(ticks), run.stdout)
+        if (!older) assert.ok(ticks <= SPIN_TICKS, `${ticks} ticks: the check spins on the rejected connection`)
+      } finally {
+        rmSync(root, {recursive: true, force: true})
+      }
+    })
+  }
+})
