@@ -58,8 +58,16 @@ async function certManagerCaKey(cluster: Cluster, namespace: string, server: Sec
   try {
     const issuer = await cluster.read<KubeObject & {spec?: {ca?: {secretName?: string}}}>({apiVersion: 'cert-manager.io/v1', kind, name: issuerName, ...(kind === 'Issuer' ? {namespace} : {})})
     const secretName = issuer?.spec?.ca?.secretName
-    // A ClusterIssuer's key lives in cert-manager's own namespace: the plugin does not go looking there.
-    if (!secretName || kind !== 'Issuer') return undefined
+    if (!secretName) return undefined
+    // A ClusterIssuer's key lives in cert-manager's own namespace (its cluster resource namespace), which
+    // the plugin does not read: the operator is told how to give it.
+    if (kind !== 'Issuer') {
+      reporter.warn(
+        `the chart's certificates come from ClusterIssuer ${issuerName}, whose CA key (Secret ${secretName}) lives in cert-manager's namespace: adopting without it; ` +
+          `to let the gateway issue new clients, pass --ca-key-file with it (e.g. kubectl -n cert-manager get secret ${secretName} -o jsonpath='{.data.tls\\.key}' | base64 -d > ca.key)`,
+      )
+      return undefined
+    }
     return decoded(await cluster.read<Secret>(secretRef(secretName, namespace)))?.[secretKeys.key]
   } catch (error) {
     // Not fatal: the chart is adopted without the key (as a manual one), and the operator is told why.

@@ -204,7 +204,32 @@ describe('adopt a cert-manager chart install (real cert-manager, real clusters)'
     kubectlApply(env, 'ctx-b', yaml.dump({apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls', metadata: {name: 'service-gw-client-certificates', namespace: 'client-cm'}, data: issued.data}))
   })
 
-  after(() => deleteNamespaces(env, [['ctx-a', 'server-cm'], ['ctx-b', 'client-cm']]))
+  after(() => {
+    deleteNamespaces(env, [['ctx-a', 'server-cm'], ['ctx-b', 'client-cm'], ['ctx-a', 'server-cmc']])
+    kubectl(env, ['--context', 'ctx-a', 'delete', 'clusterissuer', 'service-gw-cluster-ca', '--ignore-not-found'])
+  })
+
+  it('a chart issued by a ClusterIssuer: adopted without the CA key (it lives in cert-manager\'s namespace), with one line saying how to give it', async () => {
+    // The server Secret as cert-manager leaves it for a ClusterIssuer (its annotations), copied from
+    // the chain above; the ClusterIssuer is real (cert-manager's CRD), its CA Secret not needed here.
+    const issued = JSON.parse(kubectl(env, ['--context', 'ctx-a', '-n', 'server-cm', 'get', 'secret', 'service-gw-server-certificates', '-o', 'json'])) as {data: Record<string, string>}
+    kubectl(env, ['--context', 'ctx-a', 'create', 'namespace', 'server-cmc'])
+    kubectlApply(env, 'ctx-a', [
+      yaml.dump({apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: {name: 'service-gw-cluster-ca'}, spec: {ca: {secretName: 'service-gw-cluster-ca-keypair'}}}),
+      yaml.dump({
+        apiVersion: 'v1',
+        kind: 'Secret',
+        type: 'kubernetes.io/tls',
+        metadata: {name: 'service-gw-server-certificates', namespace: 'server-cmc', annotations: {'cert-manager.io/issuer-kind': 'ClusterIssuer', 'cert-manager.io/issuer-name': 'service-gw-cluster-ca', 'cert-manager.io/issuer-group': 'cert-manager.io'}},
+        data: issued.data,
+      }),
+      chartDeployment('service-gw-server', 'server-cmc'),
+    ].join('---\n'))
+    const result = expectOk(await svcgw(env, ['adopt', '--context', 'ctx-a', '-n', 'server-cmc', '--to', 'ctx-b', '--client-namespace', 'client-cm', '--dry-run']), 'adopt (ClusterIssuer)')
+    assert.match(result.stderr, /no CA key: new clients need/)
+    assert.match(result.stderr, /ClusterIssuer service-gw-cluster-ca, whose CA key \(Secret service-gw-cluster-ca-keypair\) lives in cert-manager's namespace: adopting without it; .*pass --ca-key-file/)
+    assert.equal(kubectl(env, ['--context', 'ctx-a', '-n', 'server-cmc', 'get', 'configmap', '--ignore-not-found', '-o', 'name']).includes('svcgw-registry'), false, '--dry-run wrote no registry')
+  })
 
   it('finds the CA key through the CA Issuer, stores it as the gateway CA, keeps the client serial', async () => {
     const clientPem = Buffer.from(kubectl(env, ['--context', 'ctx-b', '-n', 'client-cm', 'get', 'secret', 'service-gw-client-certificates', '-o', 'jsonpath={.data.tls\\.crt}']), 'base64').toString('utf8')
