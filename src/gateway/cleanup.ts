@@ -22,11 +22,12 @@ const CERT_MANAGER_KINDS = [
  * cert-manager (`true`), or may (`'maybe'`: no registry left to say), where a Role without
  * cert-manager access is no reason to stop: the admin Role of a self-issuing gateway has none.
  */
-export async function removeLabelled(cluster: Cluster, namespace: string, labelSelector: string, certManager: boolean | 'maybe' = false): Promise<string[]> {
+export async function removeLabelled(cluster: Cluster, namespace: string, labelSelector: string, certManager: boolean | 'maybe' = false, keep: string[] = []): Promise<string[]> {
   const removed: string[] = []
   const served = certManager !== false && (await cluster.serves('cert-manager.io/v1', 'Certificate'))
   const remove = async ({kind, apiVersion}: {kind: string; apiVersion: string}) => {
     for (const item of await cluster.list({apiVersion, kind, namespace, labelSelector})) {
+      if (keep.includes(`${kind.toLowerCase()}/${item.metadata.name}`)) continue
       await cluster.remove({apiVersion, kind, name: item.metadata.name, namespace})
       removed.push(`${kind.toLowerCase()}/${item.metadata.name}`)
     }

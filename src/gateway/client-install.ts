@@ -220,7 +220,8 @@ export async function installClients(home: Home, contexts: string[], options: Cl
   if (contexts.length === 0) throw usageError('no provider context given', 'pass --to CONTEXT')
   const state = await home.store.load()
   const keys = await requireHomeKeys(home, state)
-  const providers = openProviders(home, contexts, options)
+  // A provider whose chart client is being taken over: the plugin's client goes beside it, under the same name.
+  const providers = openProviders(home, contexts, options, (context) => state.registry.takeover?.clients.find((c) => c.context === context))
   const clients: InstalledClient[] = []
   const errors: SvcgwError[] = []
   for (const provider of providers) {

@@ -47,7 +47,7 @@ export async function nudgePods(cluster: Cluster, namespace: string, selector: s
 }
 
 /** Polls `check` until it is true or the deadline passes; the last failure explains the timeout. */
-async function until(deadline: number, check: () => Promise<boolean>, onTimeout: (last?: string) => SvcgwError, pollMs = POLL_MS): Promise<void> {
+export async function until(deadline: number, check: () => Promise<boolean>, onTimeout: (last?: string) => SvcgwError, pollMs = POLL_MS): Promise<void> {
   let last: string | undefined
   for (;;) {
     try {

@@ -30,16 +30,21 @@ export interface ProviderFlags {
   'client-namespace'?: string
 }
 
-/** Opens each --to context and decides the client's name and namespace there (default svcgw, never the context's). */
-export function openProviders(home: Home, contexts: string[], flags: ProviderFlags): Provider[] {
+/**
+ * Opens each --to context and decides the client's name and namespace there
+ * (default svcgw, never the context's; for a client an adopted chart runs
+ * there, `adopted` gives its name and namespace).
+ */
+export function openProviders(home: Home, contexts: string[], flags: ProviderFlags, adopted: (context: string) => {name: string; namespace: string} | undefined = () => undefined): Provider[] {
   if (flags.name && contexts.length > 1) {
     throw usageError('--name names one client but several --to contexts were given', 'install them one at a time, or drop --name')
   }
-  const namespace = flags['client-namespace'] ?? DEFAULT_NAMESPACE
-  validateNamespaceName(namespace, '--client-namespace')
+  if (flags['client-namespace'] !== undefined) validateNamespaceName(flags['client-namespace'], '--client-namespace')
   const providers = contexts.map((context) => {
     const cluster = home.session.open(context)
-    const clientName = flags.name ?? clientNameFromContext(context)
+    const chart = adopted(context)
+    const clientName = flags.name ?? chart?.name ?? clientNameFromContext(context)
+    const namespace = flags['client-namespace'] ?? chart?.namespace ?? DEFAULT_NAMESPACE
     validateClientName(clientName)
     if (cluster.server === home.cluster.server && namespace === home.namespace) {
       throw usageError(

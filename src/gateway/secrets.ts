@@ -14,7 +14,8 @@ export function freshServerSecrets(lifetimes: Lifetimes, serverNames: {dnsNames?
   return {ca, server: issueServerCert(ca, lifetimes.certDays, serverNames), tlsCrypt: generateTlsCryptKey()}
 }
 
-export function issueServerCert(ca: KeyPair, days: number, serverNames: {dnsNames?: string[]; ipAddresses?: string[]} = {}): IssuedCertificate {
+/** `commonName`: an adopted chart's server name (settings.serverName), which its clients verify. */
+export function issueServerCert(ca: KeyPair, days: number, serverNames: {dnsNames?: string[]; ipAddresses?: string[]; commonName?: string} = {}): IssuedCertificate {
   return issueServerCertificate(ca, {commonName: SERVER_COMMON_NAME, validityDays: days, ...serverNames})
 }
 

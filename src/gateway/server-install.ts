@@ -200,7 +200,8 @@ export async function installServer(home: Home, overrides: Partial<ServerSetting
   const before = await home.store.find()
   const pki = modeFor(overrides.pki, before?.settings)
   const settings: ServerSettings = {...resolveSettings(before?.settings, overrides), pki}
-  if (pki.mode === 'self') delete settings.pki
+  // Self mode is stored as no pki at all, unless it is the adopted no-CA-key mode, which must survive a re-run.
+  if (pki.mode === 'self' && !pki.noCaKey) delete settings.pki
   warnClientsBehind(before, settings, reporter)
   const certManagerAvailable = !before && pki.mode === 'self' && (await certManagerServed(cluster).catch(() => false))
   if (certManagerAvailable) reporter.warn(`cert-manager is installed in context "${cluster.context}": "server install --cert-manager" lets it issue the gateway's certificates`)
@@ -220,6 +221,9 @@ export async function installServer(home: Home, overrides: Partial<ServerSetting
       Object.assign(current, settings)
       recordFacts(reg, keys)
     })
+    if (stored.registry.takeover) {
+      reporter.step(`take-over of the chart pending: its consumer Services keep routing to its server; "kubectl svcgw adopt --finish -n ${namespace}" switches them`)
+    }
     const live = stored.registry.services.length > 0 ? await listExposedServices(cluster, namespace) : []
     await applyAll(
       cluster,

@@ -1,4 +1,5 @@
 import {forgetClient} from '../registry/changes.js'
+import {names} from '../render/names.js'
 import {labelSelectorFor} from '../render/objects.js'
 import type {Reporter} from '../ui/reporter.js'
 import {removeLabelled} from './cleanup.js'
@@ -27,9 +28,17 @@ function namespaceNote(namespace: string, released: {removed: boolean; restored:
   return undefined
 }
 
+/** During a chart's take-over its pods mount the certificate Secret the plugin's share: it stays. */
+function chartMounts(secret: string | undefined, reporter: Reporter): string[] {
+  if (!secret) return []
+  reporter.warn(`kept Secret ${secret}: the chart's workloads, whose take-over is pending, mount it`)
+  return [`secret/${secret}`]
+}
+
 export async function uninstallServer(home: Home, reporter: Reporter): Promise<UninstallResult> {
   const stored = await home.store.find()
-  const removed = await removeLabelled(home.cluster, home.namespace, labelSelectorFor('server'), stored ? pkiOf(stored.settings).mode === 'cert-manager' : 'maybe')
+  const keep = chartMounts(stored?.registry.takeover ? names.serverCertificates : undefined, reporter)
+  const removed = await removeLabelled(home.cluster, home.namespace, labelSelectorFor('server'), stored ? pkiOf(stored.settings).mode === 'cert-manager' : 'maybe', keep)
   const released = await releaseNamespace(home.cluster, home.namespace)
   if (released.keptFor) reporter.warn(`kept namespace ${home.namespace}: it holds objects that are not ours (${released.keptFor.join(', ')})`)
   const remainingClients = (stored?.registry.clients ?? []).map((c) => `${c.name} (${c.context ?? 'exported'})`)
@@ -68,7 +77,8 @@ export async function uninstallClients(home: Home, contexts: string[], options: 
     const client = registry.clients.find((c) => (options.name ? c.name === options.name : c.context === context))
     if (!client) throw notFoundError(`no client registered for context "${context}"`, 'see "kubectl svcgw status" for the registered clients')
     const provider = providerOf(home, client, context)
-    const removed = await removeLabelled(provider.cluster, provider.namespace, labelSelectorFor('client'))
+    const keep = chartMounts(registry.takeover?.clients.some((c) => c.name === client.name) ? names.clientCertificates : undefined, reporter)
+    const removed = await removeLabelled(provider.cluster, provider.namespace, labelSelectorFor('client'), false, keep)
     const released = await releaseNamespace(provider.cluster, provider.namespace)
     if (released.keptFor) reporter.warn(`kept namespace ${provider.namespace} in ${context}: it holds objects that are not ours (${released.keptFor.join(', ')})`)
     results.push({name: client.name, context, removed, namespaceRemoved: released.removed, namespaceRestored: released.restored})

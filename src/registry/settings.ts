@@ -58,6 +58,12 @@ export interface ServerSettings {
   clusterDomain: string
   /** Absent: self. */
   pki?: PkiSettings
+  /**
+   * The CN of the server certificate that clients verify (verify-x509-name);
+   * absent: svcgw-server. Set by adopt when the chart's server certificate
+   * carries another name, which the plugin's clients must accept.
+   */
+  serverName?: string
 }
 
 export const defaultSettings = (images: GatewayImages): ServerSettings => ({

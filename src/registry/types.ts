@@ -93,6 +93,19 @@ export interface Registry {
     /** The server certificate; `ca` is the serial of the CA that issued it. */
     server?: CertificateRecord & {ca?: string}
   }
+  /**
+   * An adopted chart's workloads still carry the tunnels: the plugin's server
+   * and clients run beside them, and the consumer Services stay the chart's
+   * until `adopt --finish` switches them and scales the chart's Deployments
+   * to 0. Absent: nothing pending.
+   */
+  takeover?: Takeover
+}
+
+/** The chart's Deployments that `adopt --finish` scales to 0: server first, then each provider's client. */
+export interface Takeover {
+  server: {deployment: string; namespace: string}
+  clients: Array<{name: string; context: string; namespace: string; deployment: string}>
 }
 
 export const emptyRegistry = (): Registry => ({services: [], clients: [], revoked: []})

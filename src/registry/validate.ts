@@ -123,6 +123,9 @@ export function validateImage(value: string, what: string): void {
  * Every setting that reaches a rendered file or object, checked again where
  * it is used: a registry edited by hand must not smuggle a line into a config.
  */
+/** A server certificate CN that reaches OpenVPN's config as one word of verify-x509-name. */
+export const VERIFIABLE_NAME = /^[A-Za-z0-9][A-Za-z0-9._*-]{0,63}$/
+
 export function validateSettings(settings: ServerSettings): void {
   if (settings.proto !== 'tcp' && settings.proto !== 'udp') throw usageError(`invalid transport ${JSON.stringify(settings.proto)}`, 'use tcp or udp')
   validatePort(settings.port, 'tunnel port')
@@ -136,6 +139,9 @@ export function validateSettings(settings: ServerSettings): void {
   validateImage(settings.images.openvpn, '--openvpn-image')
   validateImage(settings.images.haproxy, '--haproxy-image')
   if (settings.pki) validatePki(settings.pki)
+  if (settings.serverName !== undefined && !VERIFIABLE_NAME.test(settings.serverName)) {
+    throw usageError(`the server certificate's CN ${JSON.stringify(settings.serverName)} cannot be verified by name`, 'reissue it with a DNS-like CN, or move to a CA of the plugin with "kubectl svcgw certs rotate --ca"')
+  }
 }
 
 /** A Go duration as cert-manager takes it: 2160h, 1h30m, 90s. */

@@ -38,7 +38,7 @@ function clientFiles(registry: Registry, settings: ServerSettings, target: Clien
     serverAddress: target.serverAddress,
     serverPort: target.serverPort,
     proto: settings.proto,
-    serverName: SERVER_COMMON_NAME,
+    serverName: settings.serverName ?? SERVER_COMMON_NAME,
     clusterDomain: settings.clusterDomain,
   })
 }

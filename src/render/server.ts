@@ -142,7 +142,7 @@ export function serverWorkload(settings: ServerSettings, namespace: string, keyD
 }
 
 /** The consumer-side Service of each exposed service: name:port → the server pod's internalPort. */
-function exposedServices(registry: Registry, namespace: string): KubeObject[] {
+export function exposedServices(registry: Registry, namespace: string): KubeObject[] {
   return registry.services.map((exposed) => {
     const service = baseManifest('server/exposed-service.yaml')
     service.metadata = {
@@ -175,7 +175,8 @@ export function serverConfig(registry: Registry, settings: ServerSettings, names
     configMap(names.serverHaproxy, namespace, 'server', files.haproxy),
     configMap(names.serverCcd, namespace, 'server', files.ccd),
     configMap(names.serverCrl, namespace, 'server', files.crl),
-    ...exposedServices(registry, namespace),
+    // During a chart's take-over the Services of these names are the chart's, routing to its server: adopt --finish switches them.
+    ...(registry.takeover ? [] : exposedServices(registry, namespace)),
   ]
 }
 

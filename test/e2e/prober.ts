@@ -10,6 +10,8 @@ export interface Probe {
   /** Uptime when the request started. */
   at: number
   ok: boolean
+  /** Seconds the request took, when it answered. */
+  seconds?: number
   /** The page, when it answered. */
   body?: string
 }
@@ -38,7 +40,7 @@ export class Prober {
       `rm -f ${this.log}.stop ${this.log}`,
       `while [ ! -e ${this.log}.stop ]; do`,
       "  t=$(cut -d' ' -f1 /proc/uptime)",
-      `  if out=$(timeout 2 wget -q -O - '${this.url}' 2>/dev/null); then echo "$t ok $out"; else echo "$t fail"; fi >> ${this.log}`,
+      `  if out=$(timeout 2 wget -q -O - '${this.url}' 2>/dev/null); then echo "$t ok@$(cut -d' ' -f1 /proc/uptime) $out"; else echo "$t fail"; fi >> ${this.log}`,
       '  sleep 0.2',
       'done',
     ].join('\n')
@@ -61,7 +63,10 @@ export class Prober {
       .filter(Boolean)
       .map((line) => {
         const [at, status, ...body] = line.split(' ')
-        return {at: Number(at), ok: status === 'ok', ...(status === 'ok' ? {body: body.join(' ')} : {})}
+        // "ok@END": the uptime when it answered.
+        const [word, end] = status.split('@')
+        const ok = word === 'ok'
+        return {at: Number(at), ok, ...(ok ? {body: body.join(' '), ...(end ? {seconds: Number(end) - Number(at)} : {})} : {})}
       })
   }
 }

@@ -133,7 +133,7 @@ export async function rotateServer(home: Home, options: {certDays: number} & Liv
   const record = certificateRecord(server.cert)
   await home.store.update((reg) => recordServerCertificate(reg, record, reg.certificates?.ca?.serial ?? ''))
   return {
-    name: SERVER_COMMON_NAME,
+    name: state.settings.serverName ?? SERVER_COMMON_NAME,
     oldSerial: old.serial,
     newSerial: record.serial,
     notAfter: record.notAfter,
@@ -153,7 +153,7 @@ export async function newServerCertificate(
 ): Promise<{cert: string; key: string}> {
   if (pkiOf(state.settings).mode === 'self') {
     if (!keys.ca.key) throw usageError('the gateway holds no key of its CA, so it cannot issue a server certificate', 'make a CA of its own with "kubectl svcgw certs rotate --ca"')
-    const issued = issueServerCert({cert: keys.ca.cert, key: keys.ca.key}, certDays)
+    const issued = issueServerCert({cert: keys.ca.cert, key: keys.ca.key}, certDays, state.settings.serverName ? {commonName: state.settings.serverName} : {})
     return {cert: issued.cert, key: issued.key}
   }
   const {cluster, namespace} = home

@@ -19,7 +19,7 @@ describe('completion through the real kubectl (kubectl __complete svcgw …, kub
 
   it('kubectl finds the completion program and passes the words on', () => {
     const {values, directive} = kubectlComplete([''])
-    assert.deepEqual(values.sort(), ['certs', 'client', 'completion', 'doctor', 'expose', 'list', 'rbac', 'server', 'status', 'unexpose', 'version'])
+    assert.deepEqual(values.sort(), ['adopt', 'certs', 'client', 'completion', 'doctor', 'expose', 'list', 'rbac', 'server', 'status', 'unexpose', 'version'])
     assert.equal(directive, 4)
   })
 
