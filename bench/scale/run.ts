@@ -55,34 +55,37 @@ const levels = new Map<number, ProviderLevel>()
 const paired: PairedFigures[] = []
 try {
   const plugin = new Plugin(set.kubeconfig)
-  // A gateway whose server HAProxy could not reload here (file descriptors, see the render table)
-  // is not grown to that size: its exposes would wait for a reload that never comes.
-  // The largest P (measured last) stays for the paired rounds.
-  for (const p of PROVIDERS) levels.set(p, await controlPlaneFigures(plugin, p, sizesFor(p), ROUNDS, log, p === pMax))
-  // The levels are measured one after the other; each ratio is measured again in turns, with
-  // both gateways running: a P=pMin gateway at N=nMin against the P=pMax level's gateway, then
-  // against a P=pMin gateway grown to N=nMax (made once the P=pMax gateway is gone).
+  // The levels are measured one after the other; each target ratio is measured again in turns,
+  // with both gateways running (exposeInTurns). One gateway is made for it (P=pMin, N=nMin, its
+  // client in cluster a) and paired with the P=pMin level's gateway grown back to N=nMax, then,
+  // once that one is gone (cluster b's node holds only the P=pMax clients), with the P=pMax
+  // level's gateway at N=nMin. A gateway whose server HAProxy could not reload here (file
+  // descriptors, see the render table) is not grown to that size: its exposes would wait for a
+  // reload that never comes.
   const made: Gateway[] = []
   try {
+    levels.set(pMin, await controlPlaneFigures(plugin, pMin, sizesFor(pMin), ROUNDS, log, true))
     const few = makeGateway(plugin, 'scale-few', pMin)
     made.push(few)
     growTo(plugin, few, nMin)
-    if (PROVIDERS.length > 1) {
+    const nTop = sizesFor(pMin).at(-1)!
+    if (nTop > nMin) {
+      const big = levelGateway(pMin)
+      growTo(plugin, big, nTop)
+      await settleAfter(nTop)
+      paired.push(await exposeInTurns(plugin, `N=${nMin} / N=${nTop} at P=${pMin}`, few, big, PAIRED_ROUNDS, log))
+    }
+    if (pMax > pMin) {
+      removeGateway(plugin, pMin)
+      for (const p of PROVIDERS.slice(1, -1)) levels.set(p, await controlPlaneFigures(plugin, p, sizesFor(p), ROUNDS, log))
+      levels.set(pMax, await controlPlaneFigures(plugin, pMax, sizesFor(pMax), ROUNDS, log, true))
       const many = levelGateway(pMax)
       growTo(plugin, many, nMin)
       await settleAfter(nMin)
       paired.push(await exposeInTurns(plugin, `P=${pMin} / P=${pMax} at N=${nMin}`, few, many, PAIRED_ROUNDS, log))
     }
-    removeGateway(plugin, pMax)
-    if (SIZES.length > 1) {
-      const big = makeGateway(plugin, 'scale-big', pMin)
-      made.push(big)
-      growTo(plugin, big, sizesFor(pMin).at(-1)!)
-      await settleAfter(big.services)
-      paired.push(await exposeInTurns(plugin, `N=${nMin} / N=${big.services} at P=${pMin}`, few, big, PAIRED_ROUNDS, log))
-    }
   } finally {
-    removeGateway(plugin, pMax)
+    for (const p of PROVIDERS) removeGateway(plugin, p)
     for (const gateway of made) removeNamespaces(plugin, gateway)
   }
 } finally {
