@@ -3,6 +3,8 @@
 # it) as a docker-archive, from Debian packages only: no registry, no Docker.
 #
 #   images/gateway/build.sh OUT
+#   images/gateway/build.sh --sources   the apt sources it builds from, one
+#                                       "deb SITE SUITE main" line each (no root)
 #
 # Environment (all optional):
 #   TAG      image reference (default ghcr.io/kubectl-svcgw/gateway:<package.json version>)
@@ -15,8 +17,8 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$here/../.."
-out=${1:?usage: images/gateway/build.sh OUT}
-case "$out" in /*) ;; *) out="$PWD/$out" ;; esac
+out=${1:?usage: images/gateway/build.sh OUT | --sources}
+case "$out" in --sources | /*) ;; *) out="$PWD/$out" ;; esac
 
 version=$(sed -n 's/^  "version": "\(.*\)",$/\1/p' "$repo/package.json")
 tag=${TAG:-ghcr.io/kubectl-svcgw/gateway:$version}
@@ -26,9 +28,6 @@ export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-1735689600}
 packages=openvpn,haproxy,busybox,iproute2
 # Every command the gateway's scripts (manifests/scripts) and probes run.
 needed="sh cat chmod cut grep ip md5sum mkdir mknod sleep wget openvpn haproxy"
-
-[ "$(id -u)" = 0 ] || { echo "gateway/build.sh: needs root (debootstrap, chroot)" >&2; exit 3; }
-command -v debootstrap >/dev/null || { echo "gateway/build.sh: debootstrap is not installed (apt-get install debootstrap)" >&2; exit 3; }
 
 # The sites apt already uses for SUITE, SUITE-updates and SUITE-security; a
 # machine on another release (bookworm building trixie) has none of them, and
@@ -42,6 +41,19 @@ site_of() {
 }
 mirror=${MIRROR:-$(site_of "$suite")}
 [ -n "$mirror" ] || { echo "gateway/build.sh: no apt source for $suite main on this machine: set MIRROR" >&2; exit 3; }
+# debootstrap reads one suite; security fixes (haproxy, openvpn) come from the others.
+sources() {
+  echo "deb $mirror $suite main"
+  for extra in updates security; do
+    site=$(site_of "$suite-$extra" "$extra")
+    if [ -n "$site" ]; then echo "deb $site $suite-$extra main"; fi
+  done
+}
+# What test/images/build.sh keys its cache on (the release files of these sources).
+if [ "$out" = --sources ]; then sources; exit 0; fi
+
+[ "$(id -u)" = 0 ] || { echo "gateway/build.sh: needs root (debootstrap, chroot)" >&2; exit 3; }
+command -v debootstrap >/dev/null || { echo "gateway/build.sh: debootstrap is not installed (apt-get install debootstrap)" >&2; exit 3; }
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -51,15 +63,8 @@ echo "gateway/build.sh: debootstrap $suite ($arch) from $mirror" >&2
 debootstrap --variant=minbase --arch="$arch" --include="$packages" "$suite" "$rootfs" "$mirror" >"$work/debootstrap.log" 2>&1 ||
   { tail -20 "$work/debootstrap.log" >&2; echo "gateway/build.sh: debootstrap failed" >&2; exit 1; }
 
-# debootstrap reads one suite; security fixes (haproxy, openvpn) come from the
-# others. Mounts live in a private mount namespace, so none can outlive us.
-{
-  echo "deb $mirror $suite main"
-  for extra in updates security; do
-    site=$(site_of "$suite-$extra" "$extra")
-    if [ -n "$site" ]; then echo "deb $site $suite-$extra main"; fi
-  done
-} >"$rootfs/etc/apt/sources.list"
+# Mounts live in a private mount namespace, so none can outlive us.
+sources >"$rootfs/etc/apt/sources.list"
 printf '#!/bin/sh\nexit 101\n' >"$rootfs/usr/sbin/policy-rc.d" # start no service while installing
 chmod 755 "$rootfs/usr/sbin/policy-rc.d"
 unshare --mount --propagation private sh -c '

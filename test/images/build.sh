@@ -58,18 +58,23 @@ command -v debootstrap >/dev/null || missing "debootstrap is not installed (apt-
 gateway="$repo/images/gateway/build.sh"
 build_gateway() { "$gateway" "$OUT"; }
 # The image's suite (trixie) is not this machine's (bookworm), so apt here does not know its
-# package versions: the dates of the suite's and its security suite's releases stand for them
-# (each new package version is a new release file). Offline, the newest image built is reused.
-gateway_suite=$(sed -n 's/^suite=${SUITE:-\(.*\)}$/\1/p' "$gateway")
+# package versions: the dates of the release files of the sources the image is built from (the
+# suite, its -updates and -security) stand for them; a new package version means a new release
+# file. Offline, the newest image built is reused, and said so.
 release_dates() {
-  local site=${SVCGW_DEBIAN_MIRROR:-http://deb.debian.org}
-  curl -fsS -m 20 "$site/debian/dists/$gateway_suite/InRelease" "$site/debian-security/dists/$gateway_suite-security/InRelease" 2>/dev/null | grep '^Date:'
+  local sources
+  sources=$("$gateway" --sources) || return 1
+  local _ site suite release
+  while read -r _ site suite _; do
+    release=$(curl -fsS -m 20 "$site/dists/$suite/InRelease") || return 1
+    grep -m 1 '^Date:' <<<"$release" || return 1
+  done <<<"$sources"
 }
-if dates=$(release_dates) && [ -n "$dates" ]; then
+if dates=$(release_dates 2>/dev/null) && [ -n "$dates" ]; then
   cached image-gateway "$( (input_hash "$gateway" "$archive"; grep '"version"' "$repo/package.json"; echo "$dates") | sha256sum | cut -c1-16)" gateway.tar build_gateway
 else
   newest=$(ls -t "${XDG_CACHE_HOME:-$HOME/.cache}"/kubectl-svcgw/image-gateway/*/gateway.tar 2>/dev/null | head -n 1)
-  [ -n "$newest" ] || missing "Debian's $gateway_suite release files are not reachable and no gateway image was built before"
+  [ -n "$newest" ] || missing "the release files of the gateway image's Debian sources are not reachable, and no gateway image was built before"
   echo "images/build.sh: Debian not reachable: reusing $newest" >&2
   echo "$newest"
 fi
