@@ -13,7 +13,7 @@ import {Home} from './home.js'
 import {providerOf} from './providers.js'
 import {STATS_PORT} from '../dataplane/layout.js'
 import {readServerHealth, type ServerHealth, STATS_PATH} from './server-health.js'
-import {UNCHECKED} from '../health/index.js'
+import {statusIsUp, UNCHECKED} from '../health/index.js'
 
 /** unknown: live data could not be read, so health cannot be told; never reported as down. */
 export type Verdict = 'healthy' | 'degraded' | 'down' | 'unknown'
@@ -143,7 +143,7 @@ export function verdictOf(report: Omit<StatusReport, 'verdict' | 'message'>): {v
 }
 
 const backendState = (status: string | undefined): BackendState =>
-  status === undefined || status === UNCHECKED ? 'unknown' : status === 'UP' || status.startsWith('UP ') ? 'up' : 'down'
+  status === undefined || status === UNCHECKED ? 'unknown' : statusIsUp(status) ? 'up' : 'down'
 
 /** Everything an operator asks of the gateway, in one report with a verdict. */
 export async function gatewayStatus(home: Home): Promise<StatusReport> {

@@ -46,6 +46,8 @@ export function parseHaproxyStats(csv: string): HaproxyStatRow[] {
  * server starts UP) though nothing answered. Its status is unknown.
  */
 export const UNCHECKED = 'UNCHECKED'
+/** A server's stats status is up: "UP", or a transition still counted up ("UP 1/2"). */
+export const statusIsUp = (status: string | undefined): boolean => status?.split(' ')[0] === 'UP'
 const unchecked = (row: HaproxyStatRow) => row.checkStatus === 'INI'
 
 /**
@@ -85,7 +87,7 @@ export function tunnelHealth(rows: HaproxyStatRow[], sectionPrefix = BACKEND_PRE
   for (const row of rows) {
     if (row.pxname !== TUNNELS_BACKEND || ['FRONTEND', 'BACKEND', UNUSED_SERVER].includes(row.svname)) continue
     result[row.svname] = {
-      up: unchecked(row) ? null : row.status.split(' ')[0] === 'UP',
+      up: unchecked(row) ? null : statusIsUp(row.status),
       ...(row.lastchg === undefined ? {} : {forSeconds: row.lastchg}),
       ...(typeof row.check_duration === 'number' ? {checkMs: row.check_duration} : {}),
       bytesIn: 0,

@@ -1,6 +1,7 @@
 import type {EndpointSlice, Service} from '../../kube/object.js'
 import type {KubeObject} from '../../render/objects.js'
 import {servedBy, type Registry, type Takeover} from '../../registry/types.js'
+import {statusIsUp} from '../../health/index.js'
 import type {ServerHealth} from '../server-health.js'
 
 /** The take-over's clients that some pod of the plugin's server does not see connected. */
@@ -8,12 +9,10 @@ export function notConnected(takeover: Takeover, views: ServerHealth[]): string[
   return takeover.clients.filter((c) => views.length === 0 || views.some((v) => v.tunnels[c.name]?.up !== true)).map((c) => c.name)
 }
 
-const isUp = (status: string | undefined) => status === 'UP' || Boolean(status?.startsWith('UP '))
-
 /** Exposed services that some pod of the plugin's server has no backend up for: switching them would fail their requests. */
 export function servicesWithoutBackend(registry: Registry, views: ServerHealth[]): string[] {
   return registry.services
-    .filter((s) => views.some((v) => !registry.clients.some((c) => servedBy(s, c.name) && isUp(v.backends[s.name]?.[c.name]))))
+    .filter((s) => views.some((v) => !registry.clients.some((c) => servedBy(s, c.name) && statusIsUp(v.backends[s.name]?.[c.name]))))
     .map((s) => s.name)
 }
 

@@ -35,8 +35,6 @@ export interface FinishResult {
   summary: string
 }
 
-const serviceRef = (name: string, namespace: string) => ({apiVersion: 'v1', kind: 'Service', name, namespace})
-
 /**
  * Finishes a chart's take-over: checks (nothing written) that the plugin's
  * server sees every adopted client connected and a backend up for every
@@ -140,7 +138,7 @@ async function waitEndpoints(cluster: Cluster, namespace: string, services: Kube
 async function restoreServices(cluster: Cluster, services: KubeObject[], before: Array<Service | undefined>): Promise<void> {
   for (const [i, service] of services.entries()) {
     const old = before[i]
-    const ref = serviceRef(service.metadata.name, service.metadata.namespace!)
+    const ref = refOf(service)
     if (!old) {
       await cluster.remove(ref)
       continue
