@@ -84,24 +84,18 @@ export interface ProviderLevel {
   unexposeAllMs: number
 }
 
-/** The namespaces of the gateway with P clients, for the paired rounds and the cleanup. */
-const gatewayOf = (providers: number) => ({gw: `scale-p${providers}`, app: `scale-app-p${providers}`})
-
 /** Deletes the gateway with P clients and its provider namespaces (not waiting). */
 export const removeGateway = (plugin: Plugin, providers: number): void => removeNamespaces(plugin, levelGateway(providers))
 
 /**
  * With `keep`, the gateway stays (emptied by the last `unexpose --all`) for
- * pairedExpose; the caller removes it.
+ * exposeInTurns (levelGateway names it); the caller removes it.
  */
 export async function controlPlaneFigures(plugin: Plugin, providers: number, sizes: number[], rounds: number, log: (line: string) => void, keep = false): Promise<ProviderLevel> {
-  const {gw, app} = gatewayOf(providers)
-  const home = ['--context', 'ctx-a', '-n', gw]
+  const gateway = installGateway(plugin, levelGateway(providers))
+  const {app} = gateway
+  const home = homeOf(gateway)
   let failed = true
-  plugin.kubectl(['--context', 'ctx-b', 'create', 'namespace', app])
-  plugin.kubectl(['--context', 'ctx-b', '-n', app, 'create', 'service', 'clusterip', 'web', '--tcp=80:8080'])
-  plugin.run(['server', 'install', ...home, '--service-type', 'NodePort'])
-  for (let i = 0; i < providers; i++) plugin.run(['client', 'install', ...home, '--to', 'ctx-b', '--name', `c${i}`, '--client-namespace', `${gw}-c${i}`])
   log(`P=${providers}: server and ${providers} client(s) installed`)
   const figures = new Map<number, CommandFigures>()
   let current = 0
@@ -133,8 +127,8 @@ export async function controlPlaneFigures(plugin: Plugin, providers: number, siz
         statusMs: timed(['status'], [0, 8]),
         reinstallMs: timed(['server', 'install', '--service-type', 'NodePort']),
         ...(batch ? {batch} : {}),
-        registryBytes: dataBytes(plugin, gw, 'svcgw-registry'),
-        serverProxyBytes: dataBytes(plugin, gw, 'svcgw-server-haproxy'),
+        registryBytes: dataBytes(plugin, gateway.name, 'svcgw-registry'),
+        serverProxyBytes: dataBytes(plugin, gateway.name, 'svcgw-server-haproxy'),
       })
       log(`P=${providers} N=${n}: expose ${figures.get(n)!.exposeMs.toFixed(0)} ms`)
     }
@@ -157,35 +151,39 @@ export interface PairedFigures {
   ratio: number
 }
 
-/** A gateway for the paired rounds: its home flags, its provider Service's namespace, and every namespace it made. */
+/**
+ * A gateway: its server in namespace `name` of cluster a, its provider
+ * Service (web) in namespace `app` and its clients in namespaces
+ * `name`-cI, both of cluster `context`.
+ */
 export interface Gateway {
-  home: string[]
+  name: string
   app: string
-  namespaces: Array<[string, string]>
+  context: string
+  clients: number
   /** Services exposed on it by growTo. */
   services: number
 }
 
-/** The gateway of a level (kept by controlPlaneFigures), emptied by its last unexpose --all. */
-export function levelGateway(providers: number): Gateway {
-  const {gw, app} = gatewayOf(providers)
-  return {home: ['--context', 'ctx-a', '-n', gw], app, namespaces: [['ctx-a', gw], ['ctx-b', app], ...Array.from({length: providers}, (_, i): [string, string] => ['ctx-b', `${gw}-c${i}`])], services: 0}
-}
+const homeOf = (gateway: Gateway) => ['--context', 'ctx-a', '-n', gateway.name]
 
-/**
- * A gateway in cluster a with its clients in cluster a: cluster b's one
- * node is full with the largest level's clients (20 client pods at 100m CPU
- * each are its 2 CPUs), and a 21st pod would never be scheduled.
- */
-export function makeGateway(plugin: Plugin, name: string, clients: number): Gateway {
-  const app = `${name}-app`
-  const home = ['--context', 'ctx-a', '-n', name]
-  const gateway: Gateway = {home, app, namespaces: [['ctx-a', name], ['ctx-a', app], ...Array.from({length: clients}, (_, i): [string, string] => ['ctx-a', `${name}-c${i}`])], services: 0}
+const namespacesOf = (gateway: Gateway): Array<[string, string]> => [
+  ['ctx-a', gateway.name],
+  [gateway.context, gateway.app],
+  ...Array.from({length: gateway.clients}, (_, i): [string, string] => [gateway.context, `${gateway.name}-c${i}`]),
+]
+
+/** The gateway of a level, with P clients in cluster b (kept by controlPlaneFigures, emptied by its last unexpose --all). */
+export const levelGateway = (providers: number): Gateway => ({name: `scale-p${providers}`, app: `scale-app-p${providers}`, context: 'ctx-b', clients: providers, services: 0})
+
+/** Makes the gateway's provider Service, server and clients; what was made goes again if a step fails. */
+function installGateway(plugin: Plugin, gateway: Gateway): Gateway {
+  const home = homeOf(gateway)
   try {
-    plugin.kubectl(['--context', 'ctx-a', 'create', 'namespace', app])
-    plugin.kubectl(['--context', 'ctx-a', '-n', app, 'create', 'service', 'clusterip', 'web', '--tcp=80:8080'])
+    plugin.kubectl(['--context', gateway.context, 'create', 'namespace', gateway.app])
+    plugin.kubectl(['--context', gateway.context, '-n', gateway.app, 'create', 'service', 'clusterip', 'web', '--tcp=80:8080'])
     plugin.run(['server', 'install', ...home, '--service-type', 'NodePort'])
-    for (let i = 0; i < clients; i++) plugin.run(['client', 'install', ...home, '--to', 'ctx-a', '--name', `c${i}`, '--client-namespace', `${name}-c${i}`])
+    for (let i = 0; i < gateway.clients; i++) plugin.run(['client', 'install', ...home, '--to', gateway.context, '--name', `c${i}`, '--client-namespace', `${gateway.name}-c${i}`])
   } catch (error) {
     removeNamespaces(plugin, gateway)
     throw error
@@ -193,16 +191,23 @@ export function makeGateway(plugin: Plugin, name: string, clients: number): Gate
   return gateway
 }
 
+/**
+ * A gateway in cluster a with its clients in cluster a: cluster b's one
+ * node is full with the largest level's clients (20 client pods at 100m CPU
+ * each are its 2 CPUs), and a 21st pod would never be scheduled.
+ */
+export const makeGateway = (plugin: Plugin, name: string, clients: number): Gateway => installGateway(plugin, {name, app: `${name}-app`, context: 'ctx-a', clients, services: 0})
+
 /** Exposes more services on the gateway (one expose -f) until it holds `services`. */
 export function growTo(plugin: Plugin, gateway: Gateway, services: number): void {
   if (services <= gateway.services) return
-  plugin.run(['expose', '-f', valuesFile(gateway.services, services, gateway.app), ...gateway.home])
+  plugin.run(['expose', '-f', valuesFile(gateway.services, services, gateway.app), ...homeOf(gateway)])
   gateway.services = services
 }
 
 /** Deletes the gateway's namespaces (not waiting). */
 export function removeNamespaces(plugin: Plugin, gateway: Gateway): void {
-  for (const [ctx, ns] of gateway.namespaces) {
+  for (const [ctx, ns] of namespacesOf(gateway)) {
     try {
       plugin.kubectl(['--context', ctx, 'delete', 'namespace', ns, '--wait=false'])
     } catch {}
@@ -221,9 +226,9 @@ export async function exposeInTurns(plugin: Plugin, label: string, few: Gateway,
   const sides = [few, many]
   const times: number[][] = [[], []]
   for (let i = 0; i < rounds; i++) {
-    sides.forEach((side, k) => times[k].push(plugin.run(['expose', 'web', '--port', '80', '--service-namespace', side.app, '--as', 'paired', ...side.home]).ms))
+    sides.forEach((side, k) => times[k].push(plugin.run(['expose', 'web', '--port', '80', '--service-namespace', side.app, '--as', 'paired', ...homeOf(side)]).ms))
     // Not timed: both gateways at once.
-    await Promise.all(sides.map((side) => plugin.runInBackground(['unexpose', 'paired', ...side.home])))
+    await Promise.all(sides.map((side) => plugin.runInBackground(['unexpose', 'paired', ...homeOf(side)])))
   }
   const figures = {label, fewMs: median(times[0]), manyMs: median(times[1]), ratio: median(times[1].map((ms, i) => ms / times[0][i]))}
   log(`in turns, ${label}: ${figures.fewMs.toFixed(0)} / ${figures.manyMs.toFixed(0)} ms, ${figures.ratio.toFixed(2)}×`)
